@@ -1,0 +1,39 @@
+"""The `yiwang` command: platform verbs mapped onto Django management commands.
+
+yiwang demo [--no-serve]   migrate, seed the demo city and serve it
+yiwang seed                seed the demo city (idempotent)
+yiwang tick                mark workflow warnings/overdue items and fire escalations
+yiwang audit verify        check the audit hash chain
+yiwang worker              run the task worker (django-tasks database backend)
+yiwang openapi             print the OpenAPI document
+yiwang <django command>    any other management command (migrate, createsuperuser, …)
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+ALIASES = {
+    ("audit", "verify"): ["audit_verify"],
+    ("worker",): ["db_worker"],
+}
+
+
+def translate(argv: list[str]) -> list[str]:
+    for prefix, replacement in ALIASES.items():
+        if tuple(argv[: len(prefix)]) == prefix:
+            return replacement + argv[len(prefix) :]
+    return argv
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings.dev")
+    from django.core.management import execute_from_command_line
+
+    args = translate(list(sys.argv[1:] if argv is None else argv))
+    execute_from_command_line(["yiwang", *args])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+"""Local development and the demo: DEBUG on, plain-HTTP cookies, a stable dev secret."""
+
+from .base import *  # noqa: F403
+from .base import env, env_bool
+
+DEBUG = env_bool("DEBUG", True)
+SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret-yiwang-demo-key-0000000000000000")
+SESSION_COOKIE_SECURE = env_bool("YIWANG_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = env_bool("YIWANG_SECURE_COOKIES", False)

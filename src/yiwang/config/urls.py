@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from yiwang.config.api import api
+from yiwang.web import views as web_views
+
+admin.site.site_header = "一网 · 平台管理"
+admin.site.site_title = "一网平台管理"
+admin.site.index_title = "主数据与配置"
+
+urlpatterns = [
+    path("healthz", web_views.healthz, name="healthz"),
+    path("readyz", web_views.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("yiwang.identity.urls")),
+    path("", include("yiwang.web.urls")),
+]
+
+if settings.DEBUG:
+    pass
