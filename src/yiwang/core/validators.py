@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import jsonschema
@@ -16,19 +17,24 @@ _GEOMETRY_TYPES = {"Point", "MultiPoint", "LineString", "MultiLineString", "Poly
 
 
 def validate_id_number(value: str) -> None:
-    """GB 11643 公民身份号码: 18 characters, valid birth date and check digit."""
+    """GB 11643 公民身份号码: 18 characters, a real birth date and a valid check digit.
+
+    The first six digits are not looked up in a historical region table: codes are retired and
+    reassigned over time, and a card stays valid after its region code is withdrawn."""
+    if len(value) != 18:
+        raise ValidationError("身份证号码应为 18 位", code="id_number_length")
+    if not value[:-1].isdigit() or not (value[-1].isdigit() or value[-1] == "X"):
+        raise ValidationError(
+            "身份证号码格式不正确（前 17 位为数字，末位为数字或大写 X）", code="id_number_format"
+        )
+    if value[-1] != ric.calc_check_digit(value):
+        raise ValidationError("身份证号码校验位不正确，请核对最后一位", code="id_number_checksum")
     try:
-        ric.validate(value)
-    except stdnum_errors.InvalidLength as exc:
-        raise ValidationError("身份证号码应为 18 位", code="id_number_length") from exc
-    except stdnum_errors.InvalidChecksum as exc:
-        raise ValidationError("身份证号码校验位不正确，请核对最后一位", code="id_number_checksum") from exc
-    except stdnum_errors.InvalidComponent as exc:
-        raise ValidationError("身份证号码中的出生日期无效", code="id_number_birth_date") from exc
+        birth = ric.get_birth_date(value)
     except stdnum_errors.ValidationError as exc:
-        raise ValidationError("身份证号码格式不正确", code="id_number_format") from exc
-    if value != value.upper():
-        raise ValidationError("身份证号码末位 X 请使用大写", code="id_number_format")
+        raise ValidationError("身份证号码中的出生日期无效", code="id_number_birth_date") from exc
+    if birth.year < 1900 or birth > date.today():
+        raise ValidationError("身份证号码中的出生日期无效", code="id_number_birth_date")
 
 
 def validate_uscc(value: str) -> None:

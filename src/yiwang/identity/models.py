@@ -51,7 +51,6 @@ class User(AbstractUser):
     )
     mfa_enabled = models.BooleanField(_("已启用多因素认证"), default=False)
 
-
     class Meta:
         verbose_name = _("账号")
         verbose_name_plural = _("账号")
