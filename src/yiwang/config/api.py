@@ -73,10 +73,14 @@ def version(request: HttpRequest) -> dict[str, str]:
 def _register_routers() -> None:
     # Each domain contributes its router; imported here so the URLconf owns the wiring.
     from yiwang.core.api import router as core_router
+    from yiwang.core.api_files import router as files_router
+    from yiwang.core.api_notifications import router as notifications_router
     from yiwang.identity.api import router as identity_router
     from yiwang.workflow.api import router as workflow_router
 
     api.add_router("/core/", core_router)
+    api.add_router("/files/", files_router)
+    api.add_router("/notifications/", notifications_router)
     api.add_router("/identity/", identity_router)
     api.add_router("/workflow/", workflow_router)
 

@@ -203,3 +203,12 @@ def _load_enterprises(user: User) -> frozenset[int]:
         user=user, revoked_at__isnull=True, valid_from__lte=today
     ).filter(Q(valid_until__isnull=True) | Q(valid_until__gte=today))
     return frozenset(rows.values_list("enterprise_id", flat=True))
+
+
+def actor_from_request(request: Any) -> Actor:
+    """The Actor for a web request, built once per request."""
+    cached = getattr(request, "_yiwang_actor", None)
+    if cached is None:
+        cached = Actor.for_user(getattr(request, "user", None), ip_address=request.META.get("REMOTE_ADDR"))
+        request._yiwang_actor = cached
+    return cached

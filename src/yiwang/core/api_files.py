@@ -1,0 +1,7 @@
+"""API endpoints: api_files."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["api_files"])

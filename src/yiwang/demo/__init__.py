@@ -1,0 +1,1 @@
+"""The demo city (示范市): deterministic, idempotent seed data."""
