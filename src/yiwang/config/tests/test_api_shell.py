@@ -1,0 +1,59 @@
+"""The API shell: one error envelope for every failure, health endpoints, committed OpenAPI."""
+
+import json
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from yiwang.config.api import api
+
+ROOT = Path(__file__).resolve().parents[4]
+
+
+def test_version_is_public(client):
+    response = client.get("/api/v1/version")
+    assert response.status_code == 200
+    assert response.json()["name"] == "yiwang"
+
+
+@pytest.mark.django_db
+def test_unauthenticated_request_gets_the_envelope(client):
+    response = client.get("/api/v1/notifications/")
+    assert response.status_code == 401
+    body = response.json()
+    assert body["code"] == "unauthenticated"
+    assert body["message"] == "请先登录或提供有效的 API 令牌"
+    assert set(body) == {"code", "message", "details"}
+
+
+@pytest.mark.django_db
+def test_bad_bearer_token_is_rejected(client):
+    response = client.get("/api/v1/notifications/", headers={"Authorization": "Bearer not-a-token"})
+    assert response.status_code == 401
+    assert response.json()["code"] == "unauthenticated"
+
+
+def test_unknown_api_path_is_404(client):
+    assert client.get("/api/v1/no-such-thing").status_code == 404
+
+
+@pytest.mark.django_db
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["database"] == "ok"
+
+
+def test_committed_openapi_matches_the_code():
+    committed = json.loads((ROOT / "openapi" / "v1.json").read_text(encoding="utf-8"))
+    assert committed == json.loads(json.dumps(api.get_openapi_schema()))
+
+
+def test_openapi_check_fails_on_a_stale_file(tmp_path):
+    stale = tmp_path / "v1.json"
+    stale.write_text("{}", encoding="utf-8")
+    with pytest.raises(CommandError, match="已过期"):
+        call_command("openapi", check=str(stale))

@@ -1,0 +1,42 @@
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+ROOT = Path(__file__).resolve().parents[4]
+SETTINGS_DIR = ROOT / "src" / "yiwang" / "config" / "settings"
+
+
+def _variables_read_by_settings() -> set[str]:
+    pattern = re.compile(r"""env(?:_bool|_list)?\(\s*"([A-Z][A-Z0-9_]+)\"""")
+    return {name for path in SETTINGS_DIR.glob("*.py") for name in pattern.findall(path.read_text())}
+
+
+def test_every_environment_variable_is_documented_in_env_example():
+    documented = set(re.findall(r"^([A-Z][A-Z0-9_]+)=", (ROOT / ".env.example").read_text(), re.MULTILINE))
+    read = _variables_read_by_settings()
+    assert read, "the settings read no variables: the pattern above is wrong"
+    assert read - documented == set()
+
+
+def test_security_defaults():
+    assert "Argon2PasswordHasher" in __import__("yiwang.config.settings.base", fromlist=["x"]).PASSWORD_HASHERS[0]
+    assert settings.SESSION_COOKIE_HTTPONLY is True
+    assert settings.X_FRAME_OPTIONS == "DENY"
+    assert "script-src 'self'" in settings.YIWANG_CSP
+    assert settings.LANGUAGE_CODE == "zh-hans"
+    assert settings.TIME_ZONE == "Asia/Shanghai"
+
+
+def test_prod_settings_refuse_a_missing_secret(monkeypatch):
+    import importlib
+    import sys
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    monkeypatch.setenv("SECRET_KEY", "short")
+    sys.modules.pop("yiwang.config.settings.prod", None)
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        importlib.import_module("yiwang.config.settings.prod")
+    sys.modules.pop("yiwang.config.settings.prod", None)
