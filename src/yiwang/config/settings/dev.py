@@ -7,3 +7,6 @@ DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = env("SECRET_KEY", "dev-only-not-secret-yiwang-demo-key-0000000000000000")
 SESSION_COOKIE_SECURE = env_bool("YIWANG_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = env_bool("YIWANG_SECURE_COOKIES", False)
+# Serve static files straight from the apps (no collectstatic needed for the demo).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True

@@ -28,3 +28,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 YIWANG_SMS_PROVIDER = "yiwang.core.notifications.DatabaseProvider"
 YIWANG_EMAIL_PROVIDER = "yiwang.core.notifications.DatabaseProvider"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+STATIC_ROOT = DATA_DIR / "static"
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
