@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -16,8 +15,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("yiwang.identity.urls")),
+    path("", include("yiwang.core.urls")),
     path("", include("yiwang.web.urls")),
 ]
-
-if settings.DEBUG:
-    pass

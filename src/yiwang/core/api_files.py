@@ -1,7 +1,58 @@
-"""API endpoints: api_files."""
+"""API endpoints for stored files: upload, metadata and content, each behind the permission check."""
 
 from __future__ import annotations
 
-from ninja import Router
+from datetime import datetime
+from uuid import UUID
 
-router = Router(tags=["api_files"])
+from django.http import FileResponse, HttpRequest
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from yiwang.core.files import file_open_for, file_response, file_store
+from yiwang.core.models import StoredFile
+
+router = Router(tags=["附件"])
+
+
+class FileOut(Schema):
+    uid: UUID
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    sm3: str
+    created_at: datetime
+
+
+class FileErrorOut(Schema):
+    code: str
+    message: str
+    details: object | None = None
+
+
+@router.post(
+    "/",
+    response={201: FileOut, 400: FileErrorOut, 403: FileErrorOut, 413: FileErrorOut},
+    summary="上传附件",
+    description="multipart 上传一个文件；检查大小上限和真实文件类型，返回 SHA-256 与 SM3 摘要。",
+)
+def upload_file(request: HttpRequest, file: File[UploadedFile]) -> Status[StoredFile]:
+    return Status(201, file_store(actor=request.auth, upload=file))  # type: ignore[attr-defined]
+
+
+@router.get("/{uid}", response={200: FileOut, 404: FileErrorOut}, summary="查看附件信息")
+def file_metadata(request: HttpRequest, uid: str) -> StoredFile:
+    return file_open_for(request.auth, uid)  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/{uid}/content",
+    response={200: None, 404: FileErrorOut},
+    summary="下载附件内容",
+    openapi_extra={
+        "responses": {200: {"description": "文件内容", "content": {"application/octet-stream": {}}}}
+    },
+)
+def file_download(request: HttpRequest, uid: str) -> FileResponse:
+    return file_response(file_open_for(request.auth, uid))  # type: ignore[attr-defined]

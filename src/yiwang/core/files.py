@@ -1,0 +1,380 @@
+"""Stored files (附件): upload with size/type limits and digests, and permission-checked access.
+
+`file_store` is the one write: it checks the size limit, the declared type *and* the real type
+sniffed from the content's magic bytes, computes SHA-256 and SM3 while streaming, saves the bytes
+under a random key in `storages["yiwang_files"]` and writes the audit row.
+
+`file_open_for` is the one read: the owner, staff holding `core.view_file` whose data scope
+reaches the file's organisation, or any rule a domain registered with `register_file_access_rule`
+(e.g. "the department handling the application the file is attached to") may open a file;
+everyone else gets NotFound, exactly as for a file that does not exist."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import os
+import re
+import unicodedata
+import uuid
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import IO, TYPE_CHECKING, Any
+
+from cryptography.hazmat.primitives import hashes
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import Storage, storages
+from django.db import transaction
+from django.http import FileResponse
+from django.utils import timezone
+
+from yiwang.core.audit import audit_record
+from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.models import Organization, StoredFile
+
+if TYPE_CHECKING:
+    from yiwang.identity.actor import Actor
+
+logger = logging.getLogger(__name__)
+
+VIEW_PERMISSION = "core.view_file"
+STORAGE_ALIAS = "yiwang_files"
+CHUNK_SIZE = 64 * 1024
+SNIFF_BYTES = 8
+
+PDF = "application/pdf"
+PNG = "image/png"
+JPEG = "image/jpeg"
+ZIP = "application/zip"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PPTX = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
+OFD = "application/ofd"
+
+# Declared types that mean "the client does not know": fall back to the file name's extension.
+GENERIC_TYPES = {"", "application/octet-stream", "binary/octet-stream", "application/unknown"}
+# Spellings browsers and operating systems use for the same type.
+TYPE_ALIASES = {
+    "image/jpg": JPEG,
+    "image/pjpeg": JPEG,
+    "image/x-png": PNG,
+    "application/x-pdf": PDF,
+    "application/x-zip-compressed": ZIP,
+    "application/x-zip": ZIP,
+}
+EXTENSION_TYPES = {
+    ".pdf": PDF,
+    ".png": PNG,
+    ".jpg": JPEG,
+    ".jpeg": JPEG,
+    ".jpe": JPEG,
+    ".zip": ZIP,
+    ".docx": DOCX,
+    ".xlsx": XLSX,
+    ".pptx": PPTX,
+    ".ofd": OFD,
+}
+TYPE_EXTENSIONS = {PDF: ".pdf", PNG: ".png", JPEG: ".jpg", ZIP: ".zip", DOCX: ".docx", XLSX: ".xlsx"}
+TYPE_EXTENSIONS |= {PPTX: ".pptx", OFD: ".ofd"}
+
+
+class FileTooLarge(InvalidInput):
+    status = 413
+
+
+class FileContentMissing(DomainError):
+    status = 500
+
+
+@dataclass(frozen=True)
+class _Digest:
+    size: int
+    sha256: str
+    sm3: str
+
+
+# ---------------------------------------------------------------- type sniffing
+
+
+def _normalise_type(value: str | None) -> str:
+    value = (value or "").split(";", 1)[0].strip().lower()
+    return TYPE_ALIASES.get(value, value)
+
+
+def _extension_type(name: str) -> str | None:
+    extension = os.path.splitext(name)[1].lower()
+    if not extension:
+        return None
+    return EXTENSION_TYPES.get(extension) or _normalise_type(mimetypes.guess_type(name)[0]) or ""
+
+
+def _zip_type(handle: IO[bytes]) -> str | None:
+    """Tell apart the zip-based formats by their required members: OOXML and OFD (GB/T 33190)."""
+    try:
+        handle.seek(0)
+        with zipfile.ZipFile(handle) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return None
+    if "[Content_Types].xml" in names:
+        if any(n.startswith("word/") for n in names):
+            return DOCX
+        if any(n.startswith("xl/") for n in names):
+            return XLSX
+        if any(n.startswith("ppt/") for n in names):
+            return PPTX
+        return None  # some other OOXML/OPC package
+    if "OFD.xml" in names:
+        return OFD
+    return ZIP
+
+
+def sniff_type(head: bytes, handle: IO[bytes]) -> str | None:
+    """The real type of the content from its magic bytes (and, for zip, its members), or None."""
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return PNG
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith((b"PK\x03\x04", b"PK\x05\x06")):
+        return _zip_type(handle)
+    return None
+
+
+# ---------------------------------------------------------------- names and digests
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def clean_filename(name: str) -> str:
+    """The display name: no directories, no control characters, at most 255 characters."""
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = _CONTROL.sub("", name).strip()
+    if name in {"", ".", ".."}:
+        return "未命名文件"
+    if len(name) > 255:
+        stem, extension = os.path.splitext(name)
+        name = stem[: 255 - len(extension[:20])] + extension[:20]
+    return name
+
+
+def _chunks(handle: IO[bytes]) -> Iterator[bytes]:
+    handle.seek(0)
+    while True:
+        chunk = handle.read(CHUNK_SIZE)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _digest(handle: IO[bytes], *, limit: int) -> tuple[_Digest, bytes]:
+    """Stream the content once: size (stopping past `limit`), SHA-256, SM3 and the first bytes."""
+    sha256 = hashlib.sha256()
+    sm3 = hashes.Hash(hashes.SM3())
+    size = 0
+    head = b""
+    for chunk in _chunks(handle):
+        if len(head) < SNIFF_BYTES:
+            head += chunk[: SNIFF_BYTES - len(head)]
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        sha256.update(chunk)
+        sm3.update(chunk)
+    return _Digest(size=size, sha256=sha256.hexdigest(), sm3=sm3.finalize().hex()), head
+
+
+def _too_large(limit: int) -> FileTooLarge:
+    megabytes = limit / (1024 * 1024)
+    shown = f"{megabytes:.0f}" if megabytes >= 1 and megabytes == int(megabytes) else f"{megabytes:.2f}"
+    return FileTooLarge(
+        f"文件大小超过上限（{shown} MB），请压缩或拆分后重新上传",
+        code="file_too_large",
+        details={"max_bytes": limit, "max_mb": float(shown)},
+    )
+
+
+def _type_not_allowed(name: str) -> InvalidInput:
+    return InvalidInput(
+        f"不支持该文件类型或文件内容与类型不符：{name}。允许的类型：{allowed_types_label()}",
+        code="file_type_not_allowed",
+        details={"allowed": list(settings.YIWANG_FILE_TYPES)},
+    )
+
+
+def allowed_types_label() -> str:
+    labels = [TYPE_EXTENSIONS.get(t, t).lstrip(".").upper() for t in settings.YIWANG_FILE_TYPES]
+    return "、".join(dict.fromkeys(labels))
+
+
+def _storage() -> Storage:
+    return storages[STORAGE_ALIAS]
+
+
+def _new_key() -> str:
+    now = timezone.now()
+    return f"{now:%Y/%m}/{uuid.uuid4().hex}"
+
+
+# ---------------------------------------------------------------- the write
+
+
+def file_store(
+    *,
+    actor: Actor,
+    upload: Any,
+    name: str | None = None,
+    content_type: str | None = None,
+    organization: Organization | None = None,
+) -> StoredFile:
+    """Check and store one upload; returns the new `StoredFile`.
+
+    `upload` is a Django `UploadedFile` (or any `File`), or `bytes` together with `name=`
+    (and optionally `content_type=`). Raises InvalidInput with code `file_empty`,
+    `file_too_large` (HTTP 413) or `file_type_not_allowed`; nothing is stored then."""
+    if not getattr(actor, "is_authenticated", False) and not getattr(actor, "is_system", False):
+        raise PermissionDenied("请先登录后再上传文件", code="unauthenticated")
+    if isinstance(upload, bytes | bytearray):
+        handle: File[Any] = ContentFile(bytes(upload), name=name or "")
+        declared = content_type
+    else:
+        handle = upload
+        declared = content_type if content_type is not None else getattr(upload, "content_type", None)
+    display_name = clean_filename(name or getattr(handle, "name", "") or "")
+    limit = int(settings.YIWANG_FILE_MAX_BYTES)
+
+    known_size = getattr(handle, "size", None)
+    if isinstance(known_size, int) and known_size > limit:
+        raise _too_large(limit)
+    digest, head = _digest(handle, limit=limit)
+    if digest.size == 0:
+        raise InvalidInput("文件内容为空，请选择有效的文件", code="file_empty")
+
+    real_type = sniff_type(head, handle)
+    allowed = {_normalise_type(t) for t in settings.YIWANG_FILE_TYPES}
+    declared_type = _normalise_type(declared)
+    extension_type = _extension_type(display_name)
+    if declared_type in GENERIC_TYPES:
+        declared_type = extension_type or ""
+    if (
+        real_type is None
+        or real_type not in allowed
+        or declared_type != real_type
+        or (extension_type is not None and extension_type != real_type)
+    ):
+        raise _type_not_allowed(display_name)
+
+    storage = _storage()
+    handle.seek(0)
+    key = storage.save(_new_key(), handle)
+    try:
+        with transaction.atomic():
+            stored = StoredFile.objects.create(
+                name=display_name,
+                content_type=real_type,
+                size=digest.size,
+                sha256=digest.sha256,
+                sm3=digest.sm3,
+                storage_key=key,
+                owner=actor.user,
+                organization=organization,
+            )
+            audit_record(
+                actor=actor,
+                action="file.store",
+                obj=stored,
+                summary=f"上传附件「{display_name}」",
+                data={
+                    "uid": str(stored.uid),
+                    "size": digest.size,
+                    "content_type": real_type,
+                    "sha256": digest.sha256,
+                    "sm3": digest.sm3,
+                    "organization": organization.pk if organization is not None else None,
+                },
+            )
+    except BaseException:
+        storage.delete(key)
+        raise
+    return stored
+
+
+# ---------------------------------------------------------------- the read
+
+FileAccessRule = Callable[["Actor", StoredFile], bool]
+_access_rules: list[FileAccessRule] = []
+
+
+def register_file_access_rule(rule: FileAccessRule) -> FileAccessRule:
+    """Let a domain grant access, e.g. staff handling the application a file is attached to.
+
+    A rule gets the actor and the file and returns True to allow; it must not write. Usable as a
+    decorator; registering the same rule twice has no effect."""
+    if rule not in _access_rules:
+        _access_rules.append(rule)
+    return rule
+
+
+def unregister_file_access_rule(rule: FileAccessRule) -> None:
+    if rule in _access_rules:
+        _access_rules.remove(rule)
+
+
+def can_open_file(actor: Actor, stored: StoredFile) -> bool:
+    if actor.user_id is not None and stored.owner_id == actor.user_id:
+        return True
+    organization = stored.organization
+    if actor.can_reach(
+        VIEW_PERMISSION,
+        organization_id=stored.organization_id,
+        organization_path=organization.path if organization is not None else "",
+        region_path=organization.region.path if organization is not None else "",
+        owner_id=stored.owner_id,
+    ):
+        return True
+    return any(rule(actor, stored) for rule in list(_access_rules))
+
+
+def file_open_for(actor: Actor, uid: uuid.UUID | str) -> StoredFile:
+    """The file `uid` if `actor` may open it; NotFound otherwise (existence is not revealed)."""
+    not_found = NotFound("文件不存在或无权访问", code="file_not_found")
+    if not getattr(actor, "is_authenticated", False) and not getattr(actor, "is_system", False):
+        raise not_found
+    try:
+        key = uid if isinstance(uid, uuid.UUID) else uuid.UUID(str(uid))
+    except ValueError:
+        raise not_found from None
+    stored = StoredFile.objects.select_related("organization__region").filter(uid=key).first()
+    if stored is None or not can_open_file(actor, stored):
+        raise not_found
+    return stored
+
+
+def file_content(stored: StoredFile) -> File[Any]:
+    """Open the stored bytes for reading (call only with a file obtained from `file_open_for`)."""
+    try:
+        return _storage().open(stored.storage_key, "rb")
+    except FileNotFoundError:
+        logger.error("附件 %s 的内容在存储中缺失（%s）", stored.uid, stored.storage_key)
+        raise FileContentMissing("文件内容缺失，请联系管理员", code="file_content_missing") from None
+
+
+def file_response(stored: StoredFile) -> FileResponse:
+    """Stream a file the actor may open (see `file_open_for`) as an attachment.
+
+    `Content-Disposition` carries the name RFC 5987-encoded (filename*=UTF-8''…) for Chinese
+    names; the browser must neither sniff the type nor run the content."""
+    response = FileResponse(
+        file_content(stored), as_attachment=True, filename=stored.name, content_type=stored.content_type
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
