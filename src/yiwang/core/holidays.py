@@ -1,7 +1,12 @@
 """State Council holiday arrangements (国务院办公厅关于部分节假日安排的通知).
 
 2025: 国办发明电〔2024〕12号; 2026: 国办发明电〔2025〕7号. Each later year is added by an admin
-(or a data migration) when the State Council publishes it."""
+(or a data migration) when the State Council publishes it.
+
+Days off include the weekend days inside a holiday block (e.g. 2026-01-03, a Saturday), so the
+tables list every day of the block; make-up working days are the 调休 weekend days.
+Checked against the notices: every make-up day is a Saturday or Sunday and every block has the
+announced length (tests/test_calendar.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,11 @@ def _days(start: date, count: int) -> list[date]:
 
 
 # (name, days off, make-up working days)
+SOURCES: dict[int, str] = {
+    2025: "国务院办公厅关于2025年部分节假日安排的通知（国办发明电〔2024〕12号）",
+    2026: "国务院办公厅关于2026年部分节假日安排的通知（国办发明电〔2025〕7号）",
+}
+
 ARRANGEMENTS: dict[int, list[tuple[str, list[date], list[date]]]] = {
     2025: [
         ("元旦", _days(date(2025, 1, 1), 1), []),

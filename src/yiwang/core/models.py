@@ -273,6 +273,8 @@ class DictionaryEntry(TimeStampedModel):
         return self.label
 
     def clean(self) -> None:
+        if self.dictionary_id is None and not DictionaryEntry.dictionary.is_cached(self):
+            return  # the form reports the missing dictionary itself
         validators.validate_against_schema(self.data, self.dictionary.entry_schema, field="data")
 
 

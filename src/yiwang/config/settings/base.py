@@ -194,6 +194,9 @@ YIWANG_OFFICE_HOURS = env("YIWANG_OFFICE_HOURS", "09:00-12:00,13:30-17:30")
 YIWANG_SMS_PROVIDER = env("YIWANG_SMS_PROVIDER", "yiwang.core.notifications.DatabaseProvider")
 YIWANG_EMAIL_PROVIDER = env("YIWANG_EMAIL_PROVIDER", "yiwang.core.notifications.DatabaseProvider")
 YIWANG_API_TOKEN_DAYS = int(env("YIWANG_API_TOKEN_DAYS", "90"))
+# How often (seconds) a process re-reads the holiday calendar and dictionaries edited by admins.
+YIWANG_CALENDAR_REFRESH_SECONDS: int | None = int(env("YIWANG_CALENDAR_REFRESH_SECONDS", "60"))
+YIWANG_DICTIONARY_CACHE_SECONDS = int(env("YIWANG_DICTIONARY_CACHE_SECONDS", "60"))
 
 LOGGING = {
     "version": 1,

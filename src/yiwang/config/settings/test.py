@@ -31,3 +31,4 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync 
 STATIC_ROOT = DATA_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+YIWANG_CALENDAR_REFRESH_SECONDS = None  # only explicit invalidation: keeps query counts exact
