@@ -21,7 +21,9 @@ def test_every_environment_variable_is_documented_in_env_example():
 
 
 def test_security_defaults():
-    assert "Argon2PasswordHasher" in __import__("yiwang.config.settings.base", fromlist=["x"]).PASSWORD_HASHERS[0]
+    from yiwang.config.settings import base
+
+    assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
     assert settings.SESSION_COOKIE_HTTPONLY is True
     assert settings.X_FRAME_OPTIONS == "DENY"
     assert "script-src 'self'" in settings.YIWANG_CSP
