@@ -6,7 +6,7 @@ an audit row (see `core.actions.pii_unmask`)."""
 from __future__ import annotations
 
 
-def mask_id_number(value: str) -> str:
+def mask_id_number(value: str | None) -> str:
     """110105199001010021 → 110105********0021 (region code and last four kept)."""
     if not value:
         return ""
@@ -15,7 +15,7 @@ def mask_id_number(value: str) -> str:
     return value[:6] + "*" * (len(value) - 10) + value[-4:]
 
 
-def mask_phone(value: str) -> str:
+def mask_phone(value: str | None) -> str:
     """13800138001 → 138****8001."""
     if not value:
         return ""
@@ -24,7 +24,7 @@ def mask_phone(value: str) -> str:
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
 
 
-def mask_name(value: str) -> str:
+def mask_name(value: str | None) -> str:
     """张三 → 张*, 欧阳娜娜 → 欧***: the surname character stays."""
     if not value:
         return ""

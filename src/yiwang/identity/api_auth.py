@@ -9,7 +9,9 @@ from django.http import HttpRequest
 from django.utils import timezone
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
+from ninja.utils import check_csrf
 
+from yiwang.core.errors import PermissionDenied
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import ApiToken
 
@@ -23,9 +25,24 @@ def hash_token(token: str) -> str:
 
 
 class SessionAuth(NinjaSessionAuth):
-    """Logged-in browser session; Ninja enforces CSRF for unsafe methods."""
+    """Logged-in browser session; CSRF is enforced for unsafe methods.
+
+    The CSRF check runs only when the session would authenticate the request: a client without a
+    session (e.g. a script sending a bearer token) falls through to `ApiTokenAuth` instead of being
+    refused for lacking a CSRF token."""
+
+    def _get_key(self, request: HttpRequest) -> str | None:
+        key = request.COOKIES.get(self.param_name)
+        user = getattr(request, "user", None)
+        if not key or user is None or not user.is_authenticated:
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise PermissionDenied("CSRF 校验失败，请刷新页面后重试", code="csrf_failed")
+        return key
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Actor | None:
+        if key is None:
+            return None
         user = super().authenticate(request, key)
         if user is None:
             return None

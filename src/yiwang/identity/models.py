@@ -140,6 +140,7 @@ class ApiToken(TimeStampedModel):
     user = models.ForeignKey(
         User, verbose_name=_("账号"), on_delete=models.CASCADE, related_name="api_tokens"
     )
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("用途"), max_length=100)
     prefix = models.CharField(max_length=8, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)

@@ -43,12 +43,17 @@ class RoleFactory(factory.django.DjangoModelFactory):
 def make_staff(
     organization=None, *, permissions=(), scope=DataScope.DEPARTMENT, role_code=None, **user_fields
 ) -> User:
-    """A staff user holding one role (with `permissions` and `scope`) in `organization`."""
+    """A staff user holding one role (with `permissions` and `scope`) in `organization`.
+
+    With `role_code` of a seeded standard role (e.g. "window_clerk"), that role is used as seeded;
+    passing `permissions` that differ from the seeded ones is an error rather than silently ignored."""
     organization = organization or OrganizationFactory()
     user = UserFactory(kind=User.Kind.STAFF, **user_fields)
     role = RoleFactory(
         code=role_code or f"r-{user.username}", permissions=list(permissions), data_scope=scope
     )
+    if permissions and set(role.permissions) != set(permissions):
+        raise ValueError(f"角色 {role.code} 已存在且权限不同：{role.permissions}")
     membership = Membership.objects.create(user=user, organization=organization)
     membership.roles.add(role)
     return user

@@ -1,0 +1,65 @@
+"""API schemas of the identity app."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from ninja import Field, Schema
+
+
+class RoleOut(Schema):
+    code: str
+    name: str
+    data_scope: str
+    data_scope_label: str
+
+
+class OrganizationOut(Schema):
+    id: int
+    name: str
+    is_primary: bool
+    title: str
+    roles: list[RoleOut]
+
+
+class EnterpriseOut(Schema):
+    uid: str
+    name: str
+    role: str
+    role_label: str
+
+
+class MeOut(Schema):
+    uid: str
+    username: str
+    kind: str = Field(description="citizen / enterprise / staff")
+    kind_label: str
+    name: str
+    phone: str = Field(description="脱敏手机号，如 138****8001")
+    assurance_level: int = Field(description="实名认证等级 1–3")
+    assurance_label: str
+    mfa_enabled: bool
+    permissions: list[str]
+    organizations: list[OrganizationOut]
+    enterprises: list[EnterpriseOut]
+
+
+class TokenOut(Schema):
+    uid: UUID
+    name: str
+    prefix: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100, description="用途，如「数据共享同步脚本」")
+    days: int | None = Field(default=None, ge=1, le=365, description="有效期（天），默认 90")
+
+
+class TokenCreatedOut(Schema):
+    token: TokenOut
+    plaintext: str = Field(description="令牌明文，只返回这一次；调用时放在 Authorization: Bearer 头中")
