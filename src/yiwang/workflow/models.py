@@ -1,0 +1,280 @@
+"""Workflow engine records: definitions (versioned data), instances, their history and escalations."""
+
+from __future__ import annotations
+
+import uuid
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yiwang.core.models import Organization, Region, StoredFile, TimeStampedModel
+from yiwang.workflow import engine
+from yiwang.workflow.definition_schema import definition_errors
+
+
+class ProcessDefinition(TimeStampedModel):
+    """流程定义: states, actions, SLA and escalation rules as JSON. Published versions never change;
+    editing one creates the next version (running instances keep the version they started on)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已发布")
+        RETIRED = "retired", _("已停用")
+
+    code = models.SlugField(_("编码"), max_length=64)
+    name = models.CharField(_("名称"), max_length=100)
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    description = models.TextField(_("说明"), blank=True)
+    definition = models.JSONField(_("定义"), default=dict)
+    published_at = models.DateTimeField(_("发布时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("流程定义")
+        verbose_name_plural = _("流程定义")
+        ordering = ["code", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "version"], name="workflow_definition_code_version"),
+            models.UniqueConstraint(
+                fields=["code"],
+                condition=Q(status="published"),
+                name="workflow_definition_one_published",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+    def clean(self) -> None:
+        errors = definition_errors(self.definition)
+        if errors:
+            raise ValidationError({"definition": errors}, code="workflow_definition_invalid")
+
+    @cached_property
+    def parsed(self) -> engine.Definition:
+        return engine.parse(self.definition)
+
+
+class ProcessInstance(models.Model):
+    """流程实例: one run of a definition, attached to any domain object (办件, 工单, 事件 …)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    definition = models.ForeignKey(
+        ProcessDefinition, verbose_name=_("流程定义"), on_delete=models.PROTECT, related_name="instances"
+    )
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("业务对象类型"), on_delete=models.PROTECT, related_name="+"
+    )
+    object_id = models.CharField(_("业务对象标识"), max_length=64)
+    content_object = GenericForeignKey("content_type", "object_id")
+    title = models.CharField(_("标题"), max_length=200)
+    state = models.CharField(_("当前环节"), max_length=64)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("承办部门"), on_delete=models.PROTECT, related_name="process_instances"
+    )
+    origin_organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("发起部门"),
+        on_delete=models.PROTECT,
+        related_name="originated_process_instances",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("所属区划"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="process_instances",
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人账号"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="owned_process_instances",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("经办人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_process_instances",
+    )
+    started_at = models.DateTimeField(_("发起时间"))
+    state_entered_at = models.DateTimeField(_("进入本环节时间"))
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    # Overall clock and the clock of the current state (lead = warning starts this many working
+    # seconds before the deadline).
+    deadline = models.DateTimeField(_("总时限"), null=True, blank=True)
+    warning_lead_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    state_deadline = models.DateTimeField(_("环节时限"), null=True, blank=True)
+    state_warning_lead_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Derived from the clocks so that `tick` and the inbox are plain indexed queries.
+    due_at = models.DateTimeField(_("最近时限"), null=True, blank=True)
+    warning_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
+    escalation_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    warning = models.BooleanField(_("预警"), default=False)
+    overdue = models.BooleanField(_("超期"), default=False)
+    suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
+    suspended_remaining_seconds = models.IntegerField(null=True, blank=True, editable=False)
+    suspended_state_remaining_seconds = models.IntegerField(null=True, blank=True, editable=False)
+    extended_days = models.PositiveIntegerField(_("已延期工作日"), default=0)
+    escalated_at = models.DateTimeField(_("最近督办时间"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("流程实例")
+        verbose_name_plural = _("流程实例")
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["content_type", "object_id"], name="wf_instance_object_idx"),
+            models.Index(fields=["organization", "state", "due_at"], name="wf_instance_inbox_idx"),
+            models.Index(fields=["completed_at", "due_at"], name="wf_instance_open_due_idx"),
+            models.Index(fields=["owner", "completed_at"], name="wf_instance_owner_idx"),
+            models.Index(fields=["region", "completed_at"], name="wf_instance_region_idx"),
+            models.Index(fields=["warning_at"], name="wf_instance_warning_idx"),
+            models.Index(fields=["escalation_due_at"], name="wf_instance_escalation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_completed(self) -> bool:
+        return self.completed_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def state_name(self) -> str:
+        return self.definition.parsed.state_name(self.state)
+
+    @property
+    def deadline_status(self) -> str:
+        """For deadline colours: done / suspended / overdue / warning / ok."""
+        if self.completed_at is not None:
+            return "done"
+        if self.suspended_at is not None:
+            return "suspended"
+        if self.overdue:
+            return "overdue"
+        if self.warning:
+            return "warning"
+        return "ok"
+
+    @property
+    def region_path(self) -> str:
+        region = self.region if self.region_id else self.organization.region
+        return region.path if region is not None else ""
+
+    def overall_clock(self) -> engine.Clock:
+        return engine.Clock(self.deadline, self.warning_lead_seconds)
+
+    def state_clock(self) -> engine.Clock:
+        return engine.Clock(self.state_deadline, self.state_warning_lead_seconds)
+
+
+class ProcessHandler(models.Model):
+    """Who may act on an instance right now: one row per permission ("perm:…"), role ("role:…") or
+    "applicant" of the actions available in the current state. Kept in step by the engine so the
+    inbox is a single indexed query."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="handlers")
+    code = models.CharField(max_length=120)
+
+    class Meta:
+        verbose_name = _("待办处理方")
+        verbose_name_plural = _("待办处理方")
+        constraints = [
+            models.UniqueConstraint(fields=["instance", "code"], name="workflow_handler_unique"),
+        ]
+        indexes = [models.Index(fields=["code", "instance"], name="wf_handler_code_idx")]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class ProcessEvent(models.Model):
+    """办理历史: one row per transition. Append-only."""
+
+    instance = models.ForeignKey(
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.PROTECT, related_name="events"
+    )
+    action = models.CharField(_("动作"), max_length=64)
+    action_name = models.CharField(_("动作名称"), max_length=50)
+    from_state = models.CharField(_("原环节"), max_length=64, blank=True)
+    to_state = models.CharField(_("新环节"), max_length=64)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("办理人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_label = models.CharField(_("办理人"), max_length=150, blank=True)
+    comment = models.TextField(_("办理意见"), blank=True)
+    fields = models.JSONField(_("办理信息"), default=dict, blank=True)
+    attachments = models.ManyToManyField(StoredFile, verbose_name=_("附件"), blank=True, related_name="+")
+    created_at = models.DateTimeField(_("时间"), db_index=True)
+
+    class Meta:
+        verbose_name = _("办理历史")
+        verbose_name_plural = _("办理历史")
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["instance", "created_at"], name="wf_event_instance_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.action_name} {self.from_state}→{self.to_state}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("办理历史只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError("办理历史只能追加，不能删除")
+
+
+class Escalation(models.Model):
+    """督办: a fired escalation rule. Unique per instance, rule and clock start, so `tick` fires once."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", _("预警")
+        OVERDUE = "overdue", _("超期")
+
+    instance = models.ForeignKey(
+        ProcessInstance, verbose_name=_("流程实例"), on_delete=models.CASCADE, related_name="escalations"
+    )
+    state = models.CharField(_("环节"), max_length=64)
+    rule = models.CharField(_("规则"), max_length=100)
+    clock_started_at = models.DateTimeField(_("计时起点"))
+    kind = models.CharField(_("类型"), max_length=16, choices=Kind.choices)
+    action = models.CharField(_("自动动作"), max_length=64, blank=True)
+    notified_count = models.PositiveIntegerField(_("通知人数"), default=0)
+    error = models.CharField(_("错误"), max_length=255, blank=True)
+    fired_at = models.DateTimeField(_("触发时间"))
+
+    class Meta:
+        verbose_name = _("督办记录")
+        verbose_name_plural = _("督办记录")
+        ordering = ["-fired_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instance", "rule", "clock_started_at"], name="workflow_escalation_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instance_id} {self.rule}"

@@ -1,0 +1,687 @@
+"""Writes of the workflow engine: definitions, starting instances, transitions and the timer (`tick`).
+
+Every function takes `actor=`, checks permission, runs in a transaction and writes an audit row.
+Domain apps start an instance from their own action (`application_submit` → `instance_start`) and
+move it with `transition`; they learn about moves through `yiwang.workflow.hooks`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.utils import timezone
+
+from yiwang.core.audit import audit_record
+from yiwang.core.calendar import WorkCalendar, get_calendar
+from yiwang.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.models import Organization, Region, StoredFile
+from yiwang.core.notifications import notify
+from yiwang.core.validators import schema_errors
+from yiwang.identity.actor import Actor
+from yiwang.workflow import engine, hooks
+from yiwang.workflow.definition_schema import SLA, definition_errors
+from yiwang.workflow.models import (
+    Escalation,
+    ProcessDefinition,
+    ProcessEvent,
+    ProcessHandler,
+    ProcessInstance,
+)
+from yiwang.workflow.permissions import MANAGE_DEFINITION, Verdict, judge, judge_start
+
+logger = logging.getLogger(__name__)
+
+DEFINITIONS_DIR = Path(__file__).resolve().parent / "definitions"
+AUTO_ACTION_COMMENT = "超过办理时限，系统自动执行"
+_META_KEYS = ("code", "name", "description")
+SLA_SCHEMA = {**SLA, "maxProperties": 1}
+# Keyword names of `transition` that can never be action fields.
+RESERVED_FIELDS = frozenset({"instance", "action", "actor", "comment", "attachments", "organization", "now"})
+
+
+# -- definitions --------------------------------------------------------------------------------
+
+
+def _require_manage(actor: Actor) -> None:
+    if not (actor.is_system or actor.has_perm(MANAGE_DEFINITION)):
+        raise PermissionDenied("您没有编辑流程定义的权限", code="workflow_forbidden")
+
+
+def _check_definition(content: Any) -> None:
+    errors = definition_errors(content)
+    if errors:
+        raise InvalidInput(
+            f"流程定义有误：{errors[0]}" + (f"（共 {len(errors)} 处）" if len(errors) > 1 else ""),
+            code="workflow_definition_invalid",
+            details=errors,
+        )
+
+
+def definition_save(
+    *, actor: Actor, code: str, name: str, definition: dict[str, Any], description: str = ""
+) -> ProcessDefinition:
+    """Save a definition as a draft: updates the open draft, or starts the next version when the
+    latest one is published or retired (published versions never change)."""
+    _require_manage(actor)
+    _check_definition(definition)
+    with transaction.atomic():
+        latest = ProcessDefinition.objects.select_for_update().filter(code=code).order_by("-version").first()
+        if latest is not None and latest.status == ProcessDefinition.Status.DRAFT:
+            row = latest
+            row.name, row.definition, row.description = name, definition, description
+            row.save()
+        else:
+            row = ProcessDefinition.objects.create(
+                code=code,
+                name=name,
+                description=description,
+                definition=definition,
+                version=(latest.version + 1) if latest is not None else 1,
+            )
+        audit_record(
+            actor=actor,
+            action="workflow.definition_save",
+            obj=row,
+            summary=f"保存流程定义 {name} v{row.version}（草稿）",
+            data={"code": code, "version": row.version},
+        )
+    return row
+
+
+def definition_publish(*, actor: Actor, definition: ProcessDefinition) -> ProcessDefinition:
+    """Publish a version: new instances use it; the previously published version is retired."""
+    _require_manage(actor)
+    _check_definition(definition.definition)
+    with transaction.atomic():
+        row = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
+        if row.status == ProcessDefinition.Status.PUBLISHED:
+            return row
+        ProcessDefinition.objects.filter(code=row.code, status=ProcessDefinition.Status.PUBLISHED).update(
+            status=ProcessDefinition.Status.RETIRED, updated_at=timezone.now()
+        )
+        row.status = ProcessDefinition.Status.PUBLISHED
+        row.published_at = timezone.now()
+        row.save(update_fields=["status", "published_at", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="workflow.definition_publish",
+            obj=row,
+            summary=f"发布流程定义 {row.name} v{row.version}",
+            data={"code": row.code, "version": row.version},
+        )
+    definition.status, definition.published_at = row.status, row.published_at
+    return row
+
+
+def definitions_load(*, actor: Actor, directory: Path | None = None) -> list[ProcessDefinition]:
+    """Load the JSON definitions shipped in `workflow/definitions/` (idempotent): a file whose content
+    differs from the published version becomes the next published version. Returns what changed."""
+    _require_manage(actor)
+    changed = []
+    for path in sorted((directory or DEFINITIONS_DIR).glob("*.json")):
+        content = json.loads(path.read_text(encoding="utf-8"))
+        code, name, description = (content.pop(key, "") for key in _META_KEYS)
+        if not code or not name:
+            raise InvalidInput(f"{path.name} 缺少 code 或 name", code="workflow_definition_invalid")
+        current = ProcessDefinition.objects.filter(
+            code=code, status=ProcessDefinition.Status.PUBLISHED
+        ).first()
+        if (
+            current is not None
+            and current.definition == content
+            and current.name == name
+            and current.description == description
+        ):
+            continue
+        with transaction.atomic():
+            draft = definition_save(
+                actor=actor, code=code, name=name, definition=content, description=description
+            )
+            changed.append(definition_publish(actor=actor, definition=draft))
+    return changed
+
+
+# -- instances ----------------------------------------------------------------------------------
+
+
+def _state_clock(
+    calendar: WorkCalendar, parsed: engine.Definition, state: engine.State, now: datetime
+) -> engine.Clock:
+    own = state.warning_ratio is not None or state.warning_before_hours is not None
+    return engine.start_clock(
+        calendar,
+        now,
+        state.sla,
+        warning_ratio=state.warning_ratio if own else parsed.warning_ratio,
+        warning_before_hours=state.warning_before_hours if own else parsed.warning_before_hours,
+    )
+
+
+def _apply_clocks(
+    instance: ProcessInstance,
+    parsed: engine.Definition,
+    calendar: WorkCalendar,
+    now: datetime,
+    overall: engine.Clock,
+    state_clock: engine.Clock,
+) -> None:
+    """Store both clocks and everything derived from them (flags, due/warning/escalation moments)."""
+    instance.deadline, instance.warning_lead_seconds = overall.deadline, overall.lead
+    instance.state_deadline, instance.state_warning_lead_seconds = state_clock.deadline, state_clock.lead
+    instance.overdue = overall.is_overdue(now) or state_clock.is_overdue(now)
+    warning_at = engine.earliest(
+        overall.warning_moment(calendar, now), state_clock.warning_moment(calendar, now)
+    )
+    instance.warning = instance.overdue or (warning_at is not None and warning_at <= now)
+    instance.due_at = engine.earliest(overall.deadline, state_clock.deadline)
+    instance.warning_at = warning_at
+    state = parsed.states[instance.state]
+    triggers = [engine.trigger_moment(calendar, now, rule, state_clock) for rule in state.escalations]
+    triggers += [engine.trigger_moment(calendar, now, rule, overall) for rule in parsed.escalations]
+    instance.escalation_due_at = engine.earliest(*triggers)
+    if state.is_terminal:
+        instance.completed_at = now
+        instance.state_deadline = instance.state_warning_lead_seconds = None
+        instance.warning_at = instance.escalation_due_at = None
+        instance.warning = False
+
+
+def _sync_handlers(instance: ProcessInstance, parsed: engine.Definition) -> None:
+    wanted = set()
+    if instance.completed_at is None:
+        wanted = parsed.handler_codes(instance.state, suspended=instance.is_suspended)
+    existing = set(ProcessHandler.objects.filter(instance=instance).values_list("code", flat=True))
+    if existing - wanted:
+        ProcessHandler.objects.filter(instance=instance, code__in=existing - wanted).delete()
+    ProcessHandler.objects.bulk_create(
+        [ProcessHandler(instance=instance, code=code) for code in sorted(wanted - existing)]
+    )
+
+
+def _notice(instance: ProcessInstance, event: ProcessEvent) -> hooks.TransitionNotice:
+    return hooks.TransitionNotice(
+        instance_id=str(instance.pk),
+        definition_code=instance.definition.code,
+        action=event.action,
+        from_state=event.from_state,
+        to_state=event.to_state,
+        event_id=event.pk,
+        actor_user_id=event.actor_id,
+        content_type=f"{instance.content_type.app_label}.{instance.content_type.model}",
+        object_id=instance.object_id,
+        completed=instance.completed_at is not None,
+    )
+
+
+def _announce(instance: ProcessInstance, event: ProcessEvent) -> None:
+    notice = _notice(instance, event)
+    hooks.run_atomic(notice)
+    transaction.on_commit(lambda: hooks.run_after_commit(notice))
+
+
+def instance_start(
+    *,
+    actor: Actor,
+    definition_code: str,
+    obj: models.Model,
+    organization: Organization,
+    title: str,
+    owner: Any = None,
+    region: Region | None = None,
+    assignee: Any = None,
+    sla: dict[str, Any] | None = None,
+    comment: str = "",
+    now: datetime | None = None,
+) -> ProcessInstance:
+    """Start the latest published version of `definition_code` for domain object `obj`.
+
+    `sla` overrides the definition's overall time limit (e.g. an item's promised days)."""
+    now = now or timezone.now()
+    definition = (
+        ProcessDefinition.objects.filter(code=definition_code, status=ProcessDefinition.Status.PUBLISHED)
+        .order_by("-version")
+        .first()
+    )
+    if definition is None:
+        raise NotFound(f"流程 {definition_code} 尚未发布", code="workflow_definition_not_found")
+    if obj.pk is None:
+        raise InvalidInput("业务对象尚未保存，不能发起流程", code="workflow_object_unsaved")
+    parsed = definition.parsed
+    owner_id = owner.pk if owner is not None else None
+    verdict = judge_start(actor, parsed.start, organization=organization, owner_id=owner_id)
+    if verdict is not Verdict.ALLOWED:
+        raise PermissionDenied(f"您没有发起「{definition.name}」的权限", code="workflow_action_not_allowed")
+    if sla is not None and schema_errors(sla, SLA_SCHEMA):
+        raise InvalidInput("时限应为 {working_days: n} 或 {working_hours: h}", code="workflow_sla_invalid")
+    calendar = get_calendar()
+    start = parsed.start_state
+    with transaction.atomic():
+        instance = ProcessInstance(
+            definition=definition,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            title=title[:200],
+            state=start.code,
+            organization=organization,
+            origin_organization=organization,
+            region=region or organization.region,
+            owner=owner,
+            assignee=assignee,
+            started_at=now,
+            state_entered_at=now,
+        )
+        overall = engine.start_clock(
+            calendar,
+            now,
+            sla if sla is not None else parsed.sla,
+            warning_ratio=parsed.warning_ratio,
+            warning_before_hours=parsed.warning_before_hours,
+        )
+        _apply_clocks(instance, parsed, calendar, now, overall, _state_clock(calendar, parsed, start, now))
+        instance.save(force_insert=True)
+        _sync_handlers(instance, parsed)
+        event = ProcessEvent(
+            instance=instance,
+            action="start",
+            action_name="发起",
+            from_state="",
+            to_state=start.code,
+            actor=actor.user,
+            actor_label=actor.label,
+            comment=comment,
+            created_at=now,
+        )
+        event.save(force_insert=True)
+        audit_record(
+            actor=actor,
+            action="workflow.start",
+            obj=instance,
+            summary=f"发起流程「{definition.name}」：{instance.title}"[:255],
+            data={"definition": definition.code, "version": definition.version, "object": instance.object_id},
+        )
+        _announce(instance, event)
+    return instance
+
+
+def _blank(value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, (list, tuple, dict, set)):
+        return not value
+    return False
+
+
+def _resolve_attachments(actor: Actor, attachments: Iterable[StoredFile | UUID | str]) -> list[StoredFile]:
+    items = list(attachments)
+    if not items:
+        return []
+    wanted = {str(a.uid if isinstance(a, StoredFile) else a) for a in items}
+    try:
+        files = list(StoredFile.objects.filter(uid__in=wanted))
+    except Exception as exc:  # malformed UUID strings
+        raise InvalidInput("附件标识无效", code="workflow_attachment_invalid") from exc
+    if len(files) != len(wanted):
+        raise InvalidInput("部分附件不存在", code="workflow_attachment_invalid")
+    if not (actor.is_system or actor.is_superuser):
+        foreign = [f.name for f in files if f.owner_id != actor.user_id]
+        if foreign:
+            raise PermissionDenied(
+                f"只能添加本人上传的附件：{'、'.join(foreign)}", code="workflow_attachment_forbidden"
+            )
+    return files
+
+
+def _validate_input(
+    parsed: engine.Definition,
+    action: engine.Action,
+    *,
+    comment: str,
+    fields: dict[str, Any],
+    organization: Organization | None,
+) -> None:
+    required = list(action.required_fields)
+    if action.extend and "days" not in required:
+        required.append("days")
+    missing = []
+    for name in required:
+        value = comment if name == "comment" else fields.get(name)
+        if _blank(value):
+            missing.append(name)
+    if action.reassign == "choose" and organization is None:
+        missing.append("organization")
+    if missing:
+        labels = "、".join(parsed.field_label(action, name) for name in missing)
+        raise InvalidInput(
+            f"「{action.name}」需要填写：{labels}",
+            code="workflow_field_required",
+            details={"fields": missing},
+        )
+    if action.fields_schema:
+        errors = schema_errors(fields, action.fields_schema)
+        if errors:
+            raise InvalidInput(
+                f"「{action.name}」的办理信息有误：{errors[0]}",
+                code="workflow_fields_invalid",
+                details=errors,
+            )
+    if action.extend:
+        days = fields.get("days")
+        limit = action.max_extend_days or 365
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= limit:
+            raise InvalidInput(
+                f"延期天数应为 1 至 {limit} 个工作日",
+                code="workflow_extend_days_invalid",
+                details={"max": limit},
+            )
+    try:
+        json.dumps(fields)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            "办理信息只能包含文字、数字、列表等简单数据", code="workflow_fields_invalid"
+        ) from exc
+
+
+def _refuse(verdict: Verdict, action: engine.Action) -> DomainError:
+    if verdict is Verdict.OUT_OF_SCOPE:
+        return PermissionDenied("该事项不在您的数据权限范围内", code="workflow_forbidden")
+    if verdict is Verdict.NOT_APPLICANT:
+        return PermissionDenied(f"只有申请人本人可以「{action.name}」", code="workflow_forbidden")
+    return PermissionDenied(f"您没有权限执行「{action.name}」", code="workflow_action_not_allowed")
+
+
+def transition(
+    instance: ProcessInstance,
+    action: str,
+    *,
+    actor: Actor,
+    comment: str = "",
+    attachments: Sequence[StoredFile | UUID | str] = (),
+    organization: Organization | None = None,
+    now: datetime | None = None,
+    **fields: Any,
+) -> ProcessEvent:
+    """Perform `action` on `instance` as `actor` and return the history row.
+
+    Validates (in this order) the action, the actor's permission and data scope, the state, the
+    suspension, required fields and `fields_schema`; then moves the clocks, writes the event and the
+    audit row and runs the hooks. `organization` is the new owning department of a `reassign:
+    choose` action (派单). The caller's `instance` object is updated in place."""
+    now = now or timezone.now()
+    calendar = get_calendar()
+    with transaction.atomic():
+        locked = (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition", "organization", "region", "content_type")
+            .get(pk=instance.pk)
+        )
+        parsed = locked.definition.parsed
+        act = parsed.actions.get(action)
+        if act is None:
+            raise InvalidInput(
+                f"流程「{locked.definition.name}」中没有动作 {action}", code="workflow_unknown_action"
+            )
+        verdict = judge(actor, locked, act)
+        if verdict is not Verdict.ALLOWED:
+            raise _refuse(verdict, act)
+        if locked.completed_at is not None:
+            raise Conflict(f"该事项已办结，不能再「{act.name}」", code="workflow_completed")
+        if locked.state not in act.sources:
+            raise Conflict(
+                f"当前环节为「{parsed.state_name(locked.state)}」，不能「{act.name}」",
+                code="workflow_wrong_state",
+                details={"state": locked.state, "allowed_from": list(act.sources)},
+            )
+        if not parsed.runs_while(act, locked.is_suspended) and locked.is_suspended:
+            raise Conflict(f"事项已挂起，请先恢复后再「{act.name}」", code="workflow_suspended")
+        if not parsed.runs_while(act, locked.is_suspended):
+            raise Conflict(f"事项未挂起，不能「{act.name}」", code="workflow_not_suspended")
+        _validate_input(parsed, act, comment=comment, fields=fields, organization=organization)
+        files = _resolve_attachments(actor, attachments)
+
+        from_state, to_state = locked.state, act.target_from(locked.state)
+        overall, state_clock = locked.overall_clock(), locked.state_clock()
+        if locked.is_suspended and parsed.ends(act) and not act.resume:
+            locked.suspended_at = None
+            locked.suspended_remaining_seconds = locked.suspended_state_remaining_seconds = None
+        if act.resume:
+            overall = engine.resume_clock(calendar, now, overall, locked.suspended_remaining_seconds)
+            state_clock = engine.resume_clock(
+                calendar, now, state_clock, locked.suspended_state_remaining_seconds
+            )
+            locked.suspended_at = None
+            locked.suspended_remaining_seconds = locked.suspended_state_remaining_seconds = None
+        if to_state != from_state:
+            locked.state, locked.state_entered_at = to_state, now
+            state_clock = _state_clock(calendar, parsed, parsed.states[to_state], now)
+        if act.suspend:
+            locked.suspended_at = now
+            locked.suspended_remaining_seconds = overall.remaining(calendar, now)
+            locked.suspended_state_remaining_seconds = state_clock.remaining(calendar, now)
+        if act.extend:
+            days = int(fields["days"])
+            overall = engine.extend_clock(calendar, overall, days)
+            state_clock = engine.extend_clock(calendar, state_clock, days)
+            locked.extended_days += days
+        if act.claim and actor.user is not None:
+            locked.assignee = actor.user
+        if act.reassign:
+            target = organization if act.reassign == "choose" else locked.origin_organization
+            if target is not None and target.pk != locked.organization_id:
+                locked.organization = target
+                locked.assignee = None
+        _apply_clocks(locked, parsed, calendar, now, overall, state_clock)
+        locked.save()
+        _sync_handlers(locked, parsed)
+
+        event = ProcessEvent(
+            instance=locked,
+            action=act.code,
+            action_name=act.name,
+            from_state=from_state,
+            to_state=to_state,
+            actor=actor.user,
+            actor_label=actor.label,
+            comment=comment,
+            fields=fields,
+            created_at=now,
+        )
+        event.save(force_insert=True)
+        if files:
+            event.attachments.set(files)
+        audit_record(
+            actor=actor,
+            action=f"workflow.{act.code}",
+            obj=locked,
+            summary=(
+                f"{locked.title}：{act.name}（{parsed.state_name(from_state)}→{parsed.state_name(to_state)}）"
+            )[:255],
+            data={
+                "definition": locked.definition.code,
+                "version": locked.definition.version,
+                "from": from_state,
+                "to": to_state,
+                "comment": comment,
+                "fields": fields,
+                "organization": locked.organization_id,
+            },
+        )
+        _announce(locked, event)
+    if instance is not locked:
+        for field in ProcessInstance._meta.concrete_fields:
+            setattr(instance, field.attname, getattr(locked, field.attname))
+        for relation in ("definition", "organization", "region"):
+            setattr(instance, relation, getattr(locked, relation))
+    return event
+
+
+# -- timer ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class TickResult:
+    warned: int = 0
+    overdue: int = 0
+    escalations: int = 0
+    notifications: int = 0
+    auto_actions: int = 0
+    failed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return any(asdict(self).values())
+
+
+def _ancestor_ids(path: str) -> list[int]:
+    return [int(part) for part in path.strip("/").split("/") if part]
+
+
+def _escalation_recipients(instance: ProcessInstance, roles: Sequence[str]) -> list[Any]:
+    """Active users holding one of `roles` in the instance's department or a department above it."""
+    user_model = get_user_model()
+    return list(
+        user_model.objects.filter(
+            is_active=True,
+            memberships__organization_id__in=_ancestor_ids(instance.organization.path),
+            memberships__roles__code__in=list(roles),
+        )
+        .distinct()
+        .order_by("pk")
+    )
+
+
+def _notify_escalation(instance: ProcessInstance, rule: engine.Escalation, state_name: str) -> int:
+    deadline = instance.due_at
+    context = {
+        "title": instance.title,
+        "state": state_name,
+        "organization": instance.organization.name,
+        "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M") if deadline else "",
+        "assignee": str(instance.assignee) if instance.assignee_id else "",
+    }
+    template = "workflow.escalation" if rule.after == "overdue" else "workflow.warning"
+    recipients = _escalation_recipients(instance, rule.notify_roles)
+    for user in recipients:
+        notify(recipient=user, template_code=template, context=context, link=instance_link(instance))
+    return len(recipients)
+
+
+def instance_link(instance: ProcessInstance) -> str:
+    """The page where staff handle an instance (the web workbench)."""
+    return f"/workbench/instances/{instance.pk}/"
+
+
+def _escalate(pk: UUID, now: datetime, calendar: WorkCalendar, result: TickResult) -> None:
+    with transaction.atomic():
+        instance = (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition", "organization", "region", "content_type", "assignee")
+            .get(pk=pk)
+        )
+        if (
+            instance.completed_at is not None
+            or instance.suspended_at is not None
+            or instance.escalation_due_at is None
+            or instance.escalation_due_at > now
+        ):
+            return
+        parsed = instance.definition.parsed
+        state = parsed.states[instance.state]
+        fired = set(Escalation.objects.filter(instance=instance).values_list("rule", "clock_started_at"))
+        rules = [
+            (rule, f"state:{state.code}:{rule.index}", instance.state_entered_at, instance.state_clock())
+            for rule in state.escalations
+        ] + [
+            (rule, f"instance:{rule.index}", instance.started_at, instance.overall_clock())
+            for rule in parsed.escalations
+        ]
+        pending: list[datetime | None] = []
+        for rule, key, clock_started_at, clock in rules:
+            if (key, clock_started_at) in fired:
+                continue
+            if not engine.due_escalations(calendar, now, (rule,), clock):
+                pending.append(engine.trigger_moment(calendar, now, rule, clock))
+                continue
+            row = Escalation.objects.create(
+                instance=instance,
+                state=instance.state,
+                rule=key,
+                clock_started_at=clock_started_at,
+                kind=rule.after,
+                action=rule.action,
+                fired_at=now,
+            )
+            result.escalations += 1
+            instance.escalated_at = now
+            if rule.notify_roles:
+                row.notified_count = _notify_escalation(instance, rule, state.name)
+                Escalation.objects.filter(pk=row.pk).update(notified_count=row.notified_count)
+                result.notifications += row.notified_count
+                continue
+            try:
+                with transaction.atomic():
+                    transition(
+                        instance,
+                        rule.action,
+                        actor=Actor.system(),
+                        comment=rule.comment or AUTO_ACTION_COMMENT,
+                        now=now,
+                        **rule.fields,
+                    )
+            except DomainError as exc:
+                logger.warning("督办自动动作 %s 失败（流程实例 %s）：%s", rule.action, pk, exc.message)
+                Escalation.objects.filter(pk=row.pk).update(error=exc.message[:255])
+                result.failed += 1
+                continue
+            result.auto_actions += 1
+            # The transition re-armed the clocks of the new state; nothing else to do here.
+            ProcessInstance.objects.filter(pk=pk).update(escalated_at=now)
+            return
+        instance.escalation_due_at = engine.earliest(*pending)
+        instance.save(update_fields=["escalation_due_at", "escalated_at", "updated_at"])
+
+
+def tick(*, now: datetime | None = None, batch_size: int = 500) -> TickResult:
+    """The workflow timer: flag warnings and overdue items and fire due escalations (once each).
+
+    Runs as `Actor.system()`; suspended and completed instances are skipped. Safe to run often and
+    concurrently (each escalation is decided under the instance's row lock)."""
+    now = now or timezone.now()
+    calendar = get_calendar()
+    result = TickResult()
+    running = ProcessInstance.objects.filter(completed_at__isnull=True, suspended_at__isnull=True)
+    with transaction.atomic():
+        result.warned = running.filter(warning=False, warning_at__lte=now).update(warning=True)
+        result.overdue = running.filter(overdue=False, due_at__lt=now).update(overdue=True, warning=True)
+    last = None
+    while True:
+        page = running.filter(escalation_due_at__lte=now).order_by("pk")
+        if last is not None:
+            page = page.filter(pk__gt=last)
+        ids = list(page.values_list("pk", flat=True)[:batch_size])
+        if not ids:
+            break
+        for pk in ids:
+            _escalate(pk, now, calendar, result)
+        last = ids[-1]
+    if result.changed:
+        audit_record(
+            actor=Actor.system(),
+            action="workflow.tick",
+            summary=(
+                f"流程计时：预警 {result.warned}，超期 {result.overdue}，督办 {result.escalations}，"
+                f"自动办理 {result.auto_actions}"
+            ),
+            data=asdict(result),
+        )
+    return result

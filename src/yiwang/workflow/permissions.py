@@ -1,0 +1,201 @@
+"""Named permissions of the workflow app and the pure predicates deciding who may act.
+
+An action is granted by named permissions, by role codes and/or to the applicant (the instance's
+owner). A grant counts only when its data scope reaches the instance (本人/本部门/本部门及下级/本区划/全部).
+`handler_q` is the database twin of `can_perform` used by the inbox; both must agree."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from enum import Enum
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Exists, OuterRef, Q
+
+from yiwang.identity.actor import Actor, Grant
+
+if TYPE_CHECKING:
+    from yiwang.core.models import Organization
+    from yiwang.workflow.engine import Action
+    from yiwang.workflow.models import ProcessInstance
+
+VIEW_INSTANCE = "workflow.view_instance"
+VIEW_DEFINITION = "workflow.view_definition"
+MANAGE_DEFINITION = "workflow.manage_definition"
+
+PERMISSIONS = {
+    VIEW_INSTANCE: "查看流程实例（按数据权限范围）",
+    VIEW_DEFINITION: "查看流程定义",
+    MANAGE_DEFINITION: "编辑、发布流程定义",
+}
+
+_MARK = "workflow.grant"
+
+
+class Verdict(Enum):
+    ALLOWED = "allowed"
+    NOT_GRANTED = "not_granted"  # the actor holds none of the permissions/roles
+    OUT_OF_SCOPE = "out_of_scope"  # holds them, but not over this instance
+    NOT_APPLICANT = "not_applicant"  # an applicant-only action by someone else
+
+
+def _matching(actor: Actor, permissions: frozenset[str], roles: frozenset[str]) -> list[Grant]:
+    return [
+        g
+        for g in actor.grants
+        if "*" in g.permissions or bool(g.permissions & permissions) or g.role_code in roles
+    ]
+
+
+def _as_actor(actor: Actor, grant: Grant) -> Actor:
+    """The actor holding only this grant, under a marker permission, to reuse identity's scope rules."""
+    return Actor(user=actor.user, grants=[replace(grant, permissions=frozenset({_MARK}))])
+
+
+def _reaches(
+    actor: Actor,
+    grant: Grant,
+    *,
+    organization_id: int,
+    organization_path: str,
+    region_path: str,
+    owner_id: int | None,
+) -> bool:
+    return _as_actor(actor, grant).can_reach(
+        _MARK,
+        organization_id=organization_id,
+        organization_path=organization_path,
+        region_path=region_path,
+        owner_id=owner_id,
+    )
+
+
+def _verdict(
+    actor: Actor,
+    *,
+    permissions: frozenset[str],
+    roles: frozenset[str],
+    applicant: bool,
+    organization_id: int,
+    organization_path: str,
+    region_path: str,
+    owner_id: int | None,
+) -> Verdict:
+    if actor.is_system or actor.is_superuser:
+        return Verdict.ALLOWED
+    if applicant and actor.user_id is not None and owner_id == actor.user_id:
+        return Verdict.ALLOWED
+    matching = _matching(actor, permissions, roles)
+    if any(
+        _reaches(
+            actor,
+            g,
+            organization_id=organization_id,
+            organization_path=organization_path,
+            region_path=region_path,
+            owner_id=owner_id,
+        )
+        for g in matching
+    ):
+        return Verdict.ALLOWED
+    if matching:
+        return Verdict.OUT_OF_SCOPE
+    if applicant and not (permissions or roles):
+        return Verdict.NOT_APPLICANT
+    return Verdict.NOT_GRANTED
+
+
+def judge(actor: Actor, instance: ProcessInstance, action: Action) -> Verdict:
+    """May `actor` perform `action` on `instance` (ignoring the state, which the engine checks)?"""
+    return _verdict(
+        actor,
+        permissions=action.permissions,
+        roles=action.roles,
+        applicant=action.applicant,
+        organization_id=instance.organization_id,
+        organization_path=instance.organization.path,
+        region_path=instance.region_path,
+        owner_id=instance.owner_id,
+    )
+
+
+def judge_start(
+    actor: Actor, start: dict[str, Any], *, organization: Organization, owner_id: int | None
+) -> Verdict:
+    """May `actor` start an instance owned by `organization` (the definition's `start` rule)?
+
+    Without a `start` rule any signed-in actor may start one for themself; staff may start one
+    for someone else only under the rule."""
+    if not start:
+        if actor.is_system or actor.is_superuser or actor.grants:
+            return Verdict.ALLOWED
+        if actor.user_id is not None and owner_id in (None, actor.user_id):
+            return Verdict.ALLOWED
+        return Verdict.NOT_GRANTED
+    return _verdict(
+        actor,
+        permissions=frozenset(start.get("permissions", ())),
+        roles=frozenset(start.get("roles", ())),
+        applicant=bool(start.get("applicant", False)),
+        organization_id=organization.pk,
+        organization_path=organization.path,
+        region_path=organization.region.path,
+        owner_id=owner_id,
+    )
+
+
+def can_perform(actor: Actor, instance: ProcessInstance, action: Action) -> bool:
+    return judge(actor, instance, action) is Verdict.ALLOWED
+
+
+def can_view(actor: Actor, instance: ProcessInstance) -> bool:
+    """View = the view permission in scope, being the applicant, or being able to act now."""
+    if actor.is_system or actor.is_superuser:
+        return True
+    if actor.user_id is not None and instance.owner_id == actor.user_id:
+        return True
+    if actor.can_reach(
+        VIEW_INSTANCE,
+        organization_id=instance.organization_id,
+        organization_path=instance.organization.path,
+        region_path=instance.region_path,
+        owner_id=instance.owner_id,
+    ):
+        return True
+    if instance.completed_at is not None:
+        return False
+    available = instance.definition.parsed.actions_from(instance.state, suspended=instance.is_suspended)
+    return any(not a.system_only and can_perform(actor, instance, a) for a in available)
+
+
+_LOOKUPS = {"organization": "organization", "region": "region", "owner": "owner"}
+
+
+def handler_q(actor: Actor) -> Q:
+    """Instances on which the actor may perform some action now (the inbox filter)."""
+    from yiwang.workflow.models import ProcessHandler
+
+    handlers = ProcessHandler.objects.filter(instance=OuterRef("pk"))
+    if actor.is_system or actor.is_superuser:
+        return Q(Exists(handlers))
+    q = Q(pk__in=[])
+    if actor.user_id is not None:
+        q |= Q(owner_id=actor.user_id) & Q(Exists(handlers.filter(code="applicant")))
+    for grant in actor.grants:
+        scope = _as_actor(actor, grant).scope_q(_MARK, **_LOOKUPS)
+        if "*" in grant.permissions:
+            q |= scope & Q(Exists(handlers))
+            continue
+        codes = [f"perm:{p}" for p in sorted(grant.permissions)] + [f"role:{grant.role_code}"]
+        q |= scope & Q(Exists(handlers.filter(code__in=codes)))
+    return q
+
+
+def visible_q(actor: Actor) -> Q:
+    """Instances the actor may look at (the database twin of `can_view`)."""
+    if actor.is_system or actor.is_superuser:
+        return Q()
+    q = actor.scope_q(VIEW_INSTANCE, **_LOOKUPS) | handler_q(actor)
+    if actor.user_id is not None:
+        q |= Q(owner_id=actor.user_id)
+    return q

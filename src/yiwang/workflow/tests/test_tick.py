@@ -1,0 +1,126 @@
+"""The timer: warnings, overdue flags and escalations that fire exactly once."""
+
+from __future__ import annotations
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from yiwang.core.models import Notification
+from yiwang.identity.models import DataScope
+from yiwang.workflow.actions import instance_start, tick, transition
+from yiwang.workflow.models import Escalation
+from yiwang.workflow.tasks import tick_task
+
+from .factories import actor, at, staff
+
+
+def _dispatched_ticket(city, subject, when):
+    agent = staff(city["hotline"], roles=["hotline_agent"])
+    dispatcher = staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION)
+    ticket = instance_start(
+        actor=actor(agent),
+        definition_code="hotline_12345",
+        obj=subject,
+        organization=city["hotline"],
+        title="井盖缺失",
+        now=at(when),
+    )
+    transition(
+        ticket,
+        "dispatch",
+        actor=actor(dispatcher),
+        organization=city["housing"],
+        comment="请尽快处置",
+        now=at(when),
+    )
+    return ticket
+
+
+def test_tick_marks_warning_then_overdue_and_notifies_supervisors_once(definitions, city, subject):
+    supervisor = staff(city["government"], roles=["supervisor"], name="督查室老刘")
+    staff(city["other"], roles=["supervisor"])  # not above the handling department: not notified
+    ticket = _dispatched_ticket(city, subject, "2026-11-09 09:00")  # 签收 due Mon 11:00, warn 10:30
+
+    assert tick(now=at("2026-11-09 10:00")).warned == 0
+    result = tick(now=at("2026-11-09 10:31"))
+    ticket.refresh_from_db()
+    assert (result.warned, result.overdue, ticket.warning, ticket.overdue) == (1, 0, True, False)
+    assert Notification.objects.count() == 0
+
+    result = tick(now=at("2026-11-09 11:01"))
+    ticket.refresh_from_db()
+    assert (result.overdue, result.escalations, result.notifications) == (1, 1, 1)
+    assert ticket.overdue is True
+    assert ticket.escalated_at == at("2026-11-09 11:01")
+    note = Notification.objects.get()
+    assert note.recipient == supervisor
+    assert (note.template_code, note.title) == ("workflow.escalation", "督办：井盖缺失")
+    assert note.link == f"/workbench/instances/{ticket.pk}/"
+
+    again = tick(now=at("2026-11-09 11:30"))
+    assert (again.overdue, again.escalations, again.notifications) == (0, 0, 0)
+    assert Notification.objects.count() == 1
+    assert Escalation.objects.filter(instance=ticket, kind="overdue").count() == 1
+
+
+def test_acting_clears_the_flags_and_the_new_state_gets_its_own_escalations(definitions, city, subject):
+    officer = staff(city["housing"], roles=["handling_officer"])
+    head = staff(city["housing"], roles=["department_head"], name="住建局王局")
+    ticket = _dispatched_ticket(city, subject, "2026-11-09 09:00")
+    tick(now=at("2026-11-09 11:01"))
+
+    transition(ticket, "sign_for", actor=actor(officer), now=at("2026-11-09 11:30"))
+    assert (ticket.warning, ticket.overdue) == (False, False)
+    # 办理 5 working days: Mon 11-09 → Mon 11-16 17:30; warning at 80 % of the office time used.
+    assert ticket.state_deadline == at("2026-11-16 17:30")
+
+    result = tick(now=at("2026-11-16 09:00"))
+    assert (result.warned, result.escalations) == (1, 1)
+    assert Notification.objects.filter(recipient=head).count() == 1
+
+
+def test_suspended_instances_are_skipped(definitions, city, subject):
+    officer = staff(city["housing"], roles=["handling_officer"])
+    ticket = _dispatched_ticket(city, subject, "2026-11-09 09:00")
+    transition(ticket, "sign_for", actor=actor(officer), now=at("2026-11-09 09:10"))
+    transition(ticket, "suspend", actor=actor(officer), reason="等待气象条件", now=at("2026-11-09 09:20"))
+
+    result = tick(now=at("2026-12-31 12:00"))
+
+    ticket.refresh_from_db()
+    assert (result.warned, result.overdue, result.escalations) == (0, 0, 0)
+    assert (ticket.warning, ticket.overdue) == (False, False)
+
+
+def test_overdue_escalation_can_run_an_automatic_action(definitions, city, subject):
+    officer = staff(city["housing"], roles=["handling_officer"])
+    dispatcher = staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION)
+    ticket = _dispatched_ticket(city, subject, "2026-11-09 09:00")
+    transition(ticket, "sign_for", actor=actor(officer), now=at("2026-11-09 09:10"))
+    transition(ticket, "reply", actor=actor(officer), comment="已补装井盖", now=at("2026-11-10 15:00"))
+    transition(ticket, "close", actor=actor(dispatcher), now=at("2026-11-11 09:00"))
+    # 回访 due within 3 working days: Wed 11-11 → Mon 11-16 17:30.
+    assert ticket.state_deadline == at("2026-11-16 17:30")
+
+    first = tick(now=at("2026-11-16 18:00"))
+    second = tick(now=at("2026-11-17 09:00"))
+
+    ticket.refresh_from_db()
+    assert (first.auto_actions, second.auto_actions) == (1, 0)
+    assert ticket.state == "archived"
+    assert ticket.completed_at == at("2026-11-16 18:00")
+    last = ticket.events.order_by("created_at", "pk").last()
+    assert (last.action, last.actor, last.actor_label) == ("auto_archive", None, "系统")
+    assert last.comment == "办结后 3 个工作日内未回访，系统自动归档"
+
+
+def test_tick_command_and_task_run_the_timer(definitions, city, subject):
+    _dispatched_ticket(city, subject, "2026-11-09 09:00")
+
+    out = StringIO()
+    call_command("tick", "--now", "2026-11-09T11:01:00+08:00", stdout=out)
+    assert "超期 1" in out.getvalue()
+
+    result = tick_task.enqueue()
+    assert result.return_value["overdue"] == 0
