@@ -1,0 +1,255 @@
+"""The demo city: counts, validity of every identifier, accounts, idempotence and determinism.
+
+The full seed (≈12,000 rows) runs once for this module inside an outer transaction that is
+rolled back afterwards, so other test modules start from an empty database."""
+
+from __future__ import annotations
+
+import itertools
+from collections import Counter
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.db import transaction
+from django.http import HttpRequest
+from stdnum.cn import ric
+
+from yiwang.core import validators
+from yiwang.core.audit import verify_chain
+from yiwang.core.models import AuditEvent, Enterprise, Notification, Organization, Person, Region
+from yiwang.demo import accounts, geography, organizations, subjects, workflows
+from yiwang.demo.city import SeedReport, seed_demo_city
+from yiwang.identity.actor import Actor
+from yiwang.identity.models import EnterpriseAuthorization, Membership, User
+from yiwang.workflow.models import Escalation, ProcessEvent, ProcessInstance
+from yiwang.workflow.selectors import inbox_for
+
+MODELS = (
+    Region,
+    Organization,
+    Person,
+    Enterprise,
+    User,
+    Membership,
+    EnterpriseAuthorization,
+    AuditEvent,
+    ProcessInstance,
+    ProcessEvent,
+    Escalation,
+    Notification,
+)
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in MODELS}
+
+
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
+    """Seed twice inside one transaction; yield both reports and the counts after each run."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        first = seed_demo_city()
+        after_first = _counts()
+        latest_person = Person.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        second = seed_demo_city()
+        after_second = _counts()
+        latest_person_again = (
+            Person.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
+        )
+        yield {
+            "first": first,
+            "second": second,
+            "after_first": after_first,
+            "after_second": after_second,
+            "person_stamps": (latest_person, latest_person_again),
+        }
+        transaction.set_rollback(True)
+
+
+pytestmark = pytest.mark.django_db
+
+
+def test_second_seed_changes_nothing(seeded):
+    first: SeedReport = seeded["first"]
+    second: SeedReport = seeded["second"]
+    assert first.created > 12_000
+    assert second.created == 0
+    assert seeded["after_second"] == seeded["after_first"]
+    # Existing rows are not rewritten either.
+    assert seeded["person_stamps"][0] == seeded["person_stamps"][1]
+    assert [line.total for line in second.lines] == [line.total for line in first.lines]
+
+
+def test_counts_meet_the_brief(seeded):
+    assert Person.objects.filter(id_number__startswith="3299").count() >= 10_000
+    assert Enterprise.objects.count() >= 2_000
+    assert 25 <= Organization.objects.count() <= 45
+    assert User.objects.count() == len(accounts.PERSONAS)
+    report: SeedReport = seeded["first"]
+    assert report.count("自然人") >= 10_000
+    assert report.count("法人") >= 2_000
+
+
+def test_region_tree_has_four_levels(seeded):
+    levels = Counter(Region.objects.values_list("level", flat=True))
+    assert levels == {"city": 1, "district": 4, "street": 12, "community": 40}
+    city = Region.objects.get(code=geography.CITY_CODE)
+    assert city.name == "示范市" and city.parent is None and city.path == f"/{city.pk}/"
+    for region in Region.objects.select_related("parent").exclude(pk=city.pk):
+        validators.validate_region_code(region.code)
+        assert region.code.startswith(
+            region.parent.code.rstrip("0") if region.level == "district" else region.parent.code
+        )
+        assert len(region.code) == {"district": 6, "street": 9, "community": 12}[region.level]
+        assert region.path == f"{region.parent.path}{region.pk}/"
+    assert Region.objects.filter(path__startswith=city.path).count() == 57
+    assert all(r.geometry and r.geometry["type"] == "Polygon" for r in Region.objects.all())
+
+
+def test_every_identifier_is_valid(seeded):
+    persons = list(Person.objects.values_list("id_number", "gender", "birth_date", "phone", "region__code"))
+    assert len(persons) >= 10_000
+    for id_number, gender, birth_date, phone, region_code in persons:
+        validators.validate_id_number(id_number)
+        validators.validate_mobile(phone)
+        # The 17th digit's parity matches the gender, the birth date matches the record and the
+        # ID's region prefix is the person's district.
+        assert (int(id_number[16]) % 2 == 1) == (gender == Person.Gender.MALE), id_number
+        assert ric.get_birth_date(id_number) == birth_date
+        assert id_number[:6] == region_code[:6]
+    assert len({p[3] for p in persons}) == len(persons), "phones are unique"
+    for uscc, kind in Enterprise.objects.values_list("uscc", "type"):
+        validators.validate_uscc(uscc)
+        expected = {"company": "91", "individual": "92", "cooperative": "93", "social": "52"}[kind]
+        assert uscc[:2] == expected
+        assert uscc[2:6] == "3299"
+    for uscc in Organization.objects.values_list("uscc", flat=True):
+        validators.validate_uscc(uscc)
+        assert uscc[0] == "1"  # 机构编制部门登记
+
+
+def test_enterprises_have_plausible_records(seeded):
+    assert not Enterprise.objects.filter(legal_representative__isnull=True).exists()
+    assert not Enterprise.objects.filter(region__isnull=True).exists()
+    assert Enterprise.objects.filter(type="individual").count() > 300
+    assert Enterprise.objects.values("name").distinct().count() == Enterprise.objects.count()
+    demo = Enterprise.objects.get(name="示范市明远科技有限公司")
+    assert demo.legal_representative.name == "陈明远"
+
+
+def test_named_departments_exist(seeded):
+    for code, name in [
+        ("city-gov", "示范市人民政府"),
+        ("city-zwfw", "示范市政务服务和数据管理局"),
+        ("city-amr", "示范市市场监督管理局"),
+        ("city-12345", "示范市12345政务服务便民热线中心"),
+        ("d02-amr", "示范市东湖区市场监督管理局"),
+    ]:
+        assert Organization.objects.get(code=code).name == name
+    assert Organization.objects.get(code="city-gov").type == Organization.Type.GOVERNMENT
+    assert Organization.objects.get(code="city-center").type == Organization.Type.CENTER
+    amr = Organization.objects.get(code="d02-amr")
+    assert amr.path.startswith(Organization.objects.get(code="city-gov").path)
+    assert amr.region.code == "329902"
+
+
+def test_every_persona_can_log_in_with_the_demo_password(seeded, client):
+    validate_password(accounts.DEMO_PASSWORD)
+    for persona in accounts.PERSONAS:
+        assert client.login(
+            request=HttpRequest(), username=persona.username, password=accounts.DEMO_PASSWORD
+        ), persona.username
+        client.logout()
+    assert not client.login(request=HttpRequest(), username="citizen", password="wrong-password1")
+
+
+def test_login_page_accepts_the_demo_citizen(seeded, client):
+    response = client.post("/accounts/login/", {"username": "citizen", "password": accounts.DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == User.objects.get(username="citizen").pk
+
+
+@pytest.mark.parametrize("persona", accounts.PERSONAS, ids=lambda p: p.username)
+def test_persona_has_the_intended_role_and_links(seeded, persona):
+    user = User.objects.get(username=persona.username)
+    actor = Actor.for_user(user)
+    assert set(persona.roles) <= set(actor.role_codes)
+    assert user.kind == persona.kind and user.phone == persona.phone
+    if persona.organization:
+        assert Organization.objects.get(code=persona.organization).pk in actor.organization_ids
+    if persona.person_id_number:
+        assert user.person.id_number == persona.person_id_number
+    assert user.is_superuser == persona.is_superuser
+
+
+def test_enterprise_agent_acts_for_the_demo_enterprise(seeded):
+    user = User.objects.get(username="enterprise")
+    enterprise = Enterprise.objects.get(uscc=subjects.DEMO_ENTERPRISE.uscc)
+    assert Actor.for_user(user).enterprise_ids == frozenset({enterprise.pk})
+    assert user.person.name == "刘婷"
+
+
+def test_generation_is_deterministic(seeded):
+    again = subjects.generate_persons(200)
+    assert [p.id_number for p in again[:20]] == [p.id_number for p in subjects.generate_persons(20)]
+    stored = list(
+        Person.objects.filter(id_number__startswith="3299")
+        .exclude(id_number__in=[p.id_number for p in subjects.NAMED_PERSONS])
+        .order_by("pk")
+        .values_list("id_number", "name", "uid")[:20]
+    )
+    assert stored == [(p.id_number, p.name, p.uid) for p in again[:20]]
+    enterprises = subjects.generate_enterprises(again, 20)
+    assert [e.uscc for e in enterprises] == [e.uscc for e in subjects.generate_enterprises(again, 20)]
+    assert subjects.generate_persons(20, seed=7)[0].id_number != again[0].id_number
+
+
+def test_specs_are_unique():
+    assert len({s.uscc for s in organizations.organization_specs()}) == len(
+        organizations.organization_specs()
+    )
+    assert len({s.code for s in geography.region_specs()}) == len(geography.region_specs())
+    assert len({p.phone for p in accounts.PERSONAS}) == len(accounts.PERSONAS)
+
+
+def test_seed_writes_an_intact_audit_trail(seeded):
+    assert workflows.workflow_available()
+    assert AuditEvent.objects.filter(action="demo.seed").count() == 4
+    assert verify_chain() == []
+
+
+def test_sample_workflow_history_covers_every_deadline_colour(seeded):
+    instances = list(ProcessInstance.objects.select_related("definition"))
+    assert len(instances) >= 60
+    assert seeded["first"].count("流程实例") == len(instances)
+    colours = Counter(i.deadline_status for i in instances)
+    assert {"ok", "warning", "overdue", "suspended", "done"} <= set(colours), colours
+    assert colours["done"] >= 15
+    by_definition = Counter(i.definition.code for i in instances)
+    assert by_definition[workflows.TONGBAN] == len(workflows.TONGBAN_MIX)
+    assert by_definition[workflows.HOTLINE] == len(workflows.HOTLINE_MIX)
+    # Every instance has a history that starts with 发起 and is in time order.
+    for instance in instances:
+        events = list(instance.events.order_by("created_at", "id"))
+        assert events[0].action == "start"
+        assert events[-1].to_state == instance.state
+        assert all(a.created_at <= b.created_at for a, b in itertools.pairwise(events))
+    # Overdue items fired their escalation notices to the supervisors.
+    assert Escalation.objects.exists()
+    assert Notification.objects.filter(recipient__username__in=["supervisor", "depthead"]).exists()
+
+
+def test_portal_and_inboxes_have_something_to_show(seeded):
+    citizen = User.objects.get(username="citizen")
+    assert ProcessInstance.objects.filter(owner=citizen).count() >= 6
+    assert ProcessInstance.objects.filter(owner__username="enterprise").count() >= 5
+    for username in ("window", "approver", "depthead", "dispatcher", "handler"):
+        assert inbox_for(Actor.for_user(User.objects.get(username=username))).exists(), username
+    # Data isolation: the other citizen owns none of 王小明's items.
+    assert not ProcessInstance.objects.filter(owner__username="citizen2", title__contains="王小明").exists()
+
+
+def test_workflow_plans_are_deterministic():
+    first, second = workflows._plans(subjects.DEFAULT_SEED), workflows._plans(subjects.DEFAULT_SEED)
+    assert first == second
+    assert len({(p.definition, p.title) for p in first if p.owner}) == len([p for p in first if p.owner])
