@@ -1,5 +1,6 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 
 from yiwang.config.api import api
 from yiwang.web import views as web_views
@@ -12,6 +13,8 @@ urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("readyz", web_views.readyz, name="readyz"),
     path("api/v1/", api.urls),
+    # One login for the whole platform (lockout, audit, phone login): the admin's own form is not used.
+    path("admin/login/", RedirectView.as_view(url=reverse_lazy("identity:login"), query_string=True)),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("yiwang.identity.urls")),

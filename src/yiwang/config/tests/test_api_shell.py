@@ -57,3 +57,9 @@ def test_openapi_check_fails_on_a_stale_file(tmp_path):
     stale.write_text("{}", encoding="utf-8")
     with pytest.raises(CommandError, match="已过期"):
         call_command("openapi", check=str(stale))
+
+
+def test_admin_login_uses_the_platform_login(client):
+    response = client.get("/admin/login/?next=/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/admin/"
