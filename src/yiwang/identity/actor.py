@@ -32,6 +32,46 @@ class Grant:
     region_id: int
     region_path: str
 
+    def reaches(
+        self,
+        user_id: int | None,
+        *,
+        organization_id: int | None = None,
+        organization_path: str = "",
+        region_path: str = "",
+        owner_id: int | None = None,
+    ) -> bool:
+        """Does this grant's data scope cover one loaded object? (the in-memory twin of `q`)"""
+        if self.scope == DataScope.ALL:
+            return True
+        if self.scope == DataScope.SELF:
+            return owner_id is not None and owner_id == user_id
+        if self.scope == DataScope.DEPARTMENT:
+            return organization_id is not None and organization_id == self.organization_id
+        if self.scope == DataScope.DEPARTMENT_TREE:
+            return bool(organization_path) and organization_path.startswith(self.organization_path)
+        if self.scope == DataScope.REGION:
+            return bool(region_path) and region_path.startswith(self.region_path)
+        return False
+
+    def q(
+        self, user_id: int | None, *, organization: str | None, region: str | None, owner: str | None
+    ) -> Q | None:
+        """The filter for rows this grant's scope covers; None when the model lacks the lookup it needs."""
+        if self.scope == DataScope.ALL:
+            return Q()
+        if self.scope == DataScope.SELF:
+            return Q(**{owner: user_id}) if owner and user_id else None
+        if self.scope == DataScope.DEPARTMENT:
+            return Q(**{f"{organization}_id": self.organization_id}) if organization else None
+        if self.scope == DataScope.DEPARTMENT_TREE:
+            return (
+                Q(**{f"{organization}__path__startswith": self.organization_path}) if organization else None
+            )
+        if self.scope == DataScope.REGION:
+            return Q(**{f"{region}__path__startswith": self.region_path}) if region else None
+        return None
+
 
 @dataclass
 class Actor:
@@ -118,7 +158,7 @@ class Actor:
         for grant in self.grants_for(permission):
             if grant.scope == DataScope.ALL:
                 return Q()
-            part = _grant_q(grant, self.user_id, organization=organization, region=region, owner=owner)
+            part = grant.q(self.user_id, organization=organization, region=region, owner=owner)
             if part is not None:
                 q |= part
         return q
@@ -135,43 +175,21 @@ class Actor:
         """The in-memory twin of `scope_q` for one object already loaded."""
         if self.is_superuser:
             return True
-        for grant in self.grants_for(permission):
-            if grant.scope == DataScope.ALL:
-                return True
-            if grant.scope == DataScope.SELF and owner_id is not None and owner_id == self.user_id:
-                return True
-            if (
-                grant.scope == DataScope.DEPARTMENT
-                and organization_id is not None
-                and organization_id == grant.organization_id
-            ):
-                return True
-            if grant.scope == DataScope.DEPARTMENT_TREE and organization_path.startswith(
-                grant.organization_path
-            ):
-                return bool(organization_path)
-            if grant.scope == DataScope.REGION and region_path and region_path.startswith(grant.region_path):
-                return True
-        return False
+        return any(
+            grant.reaches(
+                self.user_id,
+                organization_id=organization_id,
+                organization_path=organization_path,
+                region_path=region_path,
+                owner_id=owner_id,
+            )
+            for grant in self.grants_for(permission)
+        )
 
 
 def scoped(queryset: QuerySet[Any], actor: Actor, permission: str, **lookups: str | None) -> QuerySet[Any]:
     """Apply the actor's data scope for `permission` to a queryset (see `Actor.scope_q`)."""
     return queryset.filter(actor.scope_q(permission, **lookups))
-
-
-def _grant_q(
-    grant: Grant, user_id: int | None, *, organization: str | None, region: str | None, owner: str | None
-) -> Q | None:
-    if grant.scope == DataScope.SELF:
-        return Q(**{owner: user_id}) if owner and user_id else None
-    if grant.scope == DataScope.DEPARTMENT:
-        return Q(**{f"{organization}_id": grant.organization_id}) if organization else None
-    if grant.scope == DataScope.DEPARTMENT_TREE:
-        return Q(**{f"{organization}__path__startswith": grant.organization_path}) if organization else None
-    if grant.scope == DataScope.REGION:
-        return Q(**{f"{region}__path__startswith": grant.region_path}) if region else None
-    return None
 
 
 def _load_grants(user: User) -> list[Grant]:

@@ -6,7 +6,6 @@ owner). A grant counts only when its data scope reaches the instance (本人/本
 
 from __future__ import annotations
 
-from dataclasses import replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
@@ -29,8 +28,6 @@ PERMISSIONS = {
     MANAGE_DEFINITION: "编辑、发布流程定义",
 }
 
-_MARK = "workflow.grant"
-
 
 class Verdict(Enum):
     ALLOWED = "allowed"
@@ -45,29 +42,6 @@ def _matching(actor: Actor, permissions: frozenset[str], roles: frozenset[str]) 
         for g in actor.grants
         if "*" in g.permissions or bool(g.permissions & permissions) or g.role_code in roles
     ]
-
-
-def _as_actor(actor: Actor, grant: Grant) -> Actor:
-    """The actor holding only this grant, under a marker permission, to reuse identity's scope rules."""
-    return Actor(user=actor.user, grants=[replace(grant, permissions=frozenset({_MARK}))])
-
-
-def _reaches(
-    actor: Actor,
-    grant: Grant,
-    *,
-    organization_id: int,
-    organization_path: str,
-    region_path: str,
-    owner_id: int | None,
-) -> bool:
-    return _as_actor(actor, grant).can_reach(
-        _MARK,
-        organization_id=organization_id,
-        organization_path=organization_path,
-        region_path=region_path,
-        owner_id=owner_id,
-    )
 
 
 def _verdict(
@@ -87,9 +61,8 @@ def _verdict(
         return Verdict.ALLOWED
     matching = _matching(actor, permissions, roles)
     if any(
-        _reaches(
-            actor,
-            g,
+        g.reaches(
+            actor.user_id,
             organization_id=organization_id,
             organization_path=organization_path,
             region_path=region_path,
@@ -182,7 +155,9 @@ def handler_q(actor: Actor) -> Q:
     if actor.user_id is not None:
         q |= Q(owner_id=actor.user_id) & Q(Exists(handlers.filter(code="applicant")))
     for grant in actor.grants:
-        scope = _as_actor(actor, grant).scope_q(_MARK, **_LOOKUPS)
+        scope = grant.q(actor.user_id, **_LOOKUPS)
+        if scope is None:
+            continue
         if "*" in grant.permissions:
             q |= scope & Q(Exists(handlers))
             continue
