@@ -1,8 +1,51 @@
+"""The web shell: portal home, staff workbench, workflow item pages, health probes.
+
+Views parse input, call selectors/actions of the domains and render; they never write the ORM."""
+
 from __future__ import annotations
 
+from collections import Counter
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiwang.core.calendar import WorkCalendar, get_calendar
+from yiwang.core.errors import DomainError
+from yiwang.core.notifications import notifications_for
+from yiwang.core.selectors import organization_get, organizations_list
+from yiwang.identity.actor import actor_from_request
+from yiwang.web.context_processors import persona_of
+from yiwang.web.forms import InboxFilterForm
+from yiwang.web.sla import deadline_view
+from yiwang.workflow import actions as workflow_actions
+from yiwang.workflow import selectors as workflow_selectors
+
+INBOX_PAGE_SIZE = 20
+# Actions shown as red buttons: they end or send back an item.
+DANGER_ACTIONS = frozenset(
+    {"refuse", "deny", "reject", "withdraw", "return_for_correction", "send_back", "cancel", "terminate"}
+)
+LONG_TEXT_FIELDS = frozenset({"reason", "opinion", "reply", "answer"})
+# Parameters of `transition` itself: never taken from an action's free-form fields.
+RESERVED_FIELDS = frozenset({"action", "comment", "organization", "attachments", "now", "actor", "instance"})
+PORTAL_TASKS = 5
+PORTAL_NOTIFICATIONS = 5
+
+
+# -- probes -------------------------------------------------------------------------------------
 
 
 def healthz(request: HttpRequest) -> HttpResponse:
@@ -18,5 +61,228 @@ def readyz(request: HttpRequest) -> HttpResponse:
     return JsonResponse({"status": "ready", "database": "ok"})
 
 
+# -- portal -------------------------------------------------------------------------------------
+
+
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/pages/home.html")
+    """门户首页: search, service tiles and, for a signed-in citizen, their own items and messages."""
+    query = request.GET.get("q", "").strip()[:100]
+    context: dict[str, Any] = {"query": query, "searched": "q" in request.GET}
+    if persona_of(request.user) in ("citizen", "enterprise"):
+        actor = actor_from_request(request)
+        now, calendar = timezone.now(), get_calendar()
+        items = workflow_selectors.inbox_for(actor)[:PORTAL_TASKS]
+        context["tasks"] = [_row(item, now=now, calendar=calendar) for item in items]
+        context["notifications"] = list(notifications_for(actor)[:PORTAL_NOTIFICATIONS])
+    return render(request, "web/pages/home.html", context)
+
+
+# -- workbench ----------------------------------------------------------------------------------
+
+
+def _require_staff(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if persona_of(request.user) != "staff":
+        raise PermissionDenied(_("工作台仅供工作人员使用。"))
+    return None
+
+
+def _row(instance: Any, *, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
+    return {
+        "instance": instance,
+        "state_name": instance.state_name,
+        "received_at": instance.state_entered_at,
+        "sla": deadline_view(instance, now=now, calendar=calendar),
+    }
+
+
+def overdue_q(now: datetime) -> Q:
+    """Overdue as the workbench shows it: flagged by `tick`, or past the deadline already; a
+    suspended clock is never overdue."""
+    return Q(suspended_at__isnull=True) & (Q(overdue=True) | Q(due_at__lte=now))
+
+
+def _inbox_summary(inbox: QuerySet[Any], now: datetime) -> dict[str, Any]:
+    """Counters and the per-state breakdown of the whole inbox, in two queries.
+
+    The colours match `deadline_view`: a suspended item is neither warning nor overdue, and an item
+    past its deadline counts as overdue even before `yiwang tick` has flagged it."""
+    overdue = overdue_q(now)
+    warning = Q(suspended_at__isnull=True, warning=True) & ~overdue
+    unordered = inbox.order_by()
+    totals = unordered.aggregate(
+        total_count=Count("pk"),
+        overdue_count=Count("pk", filter=overdue),
+        warning_count=Count("pk", filter=warning),
+    )
+    groups = list(unordered.values("definition_id", "state").annotate(count=Count("pk")))
+    names = workflow_selectors.state_names({row["definition_id"] for row in groups})
+    by_state: Counter[str] = Counter()
+    choices: dict[str, str] = {}
+    for row in groups:
+        name = names.get((row["definition_id"], row["state"]), row["state"])
+        by_state[name] += row["count"]
+        choices.setdefault(row["state"], name)
+    return {
+        "total": totals["total_count"],
+        "overdue": totals["overdue_count"],
+        "warning": totals["warning_count"],
+        "by_state": by_state.most_common(),
+        "state_choices": sorted(choices.items(), key=lambda item: item[1]),
+    }
+
+
+def workbench(request: HttpRequest) -> HttpResponse:
+    """工作台: the staff member's inbox, filtered through HTMX, with SLA colours and counters."""
+    denied = _require_staff(request)
+    if denied is not None:
+        return denied
+
+    actor = actor_from_request(request)
+    now, calendar = timezone.now(), get_calendar()
+    is_partial = bool(getattr(request, "htmx", False)) and request.htmx.target == "inbox-table"  # type: ignore[attr-defined]
+
+    summary = _inbox_summary(workflow_selectors.inbox_for(actor), now)
+    form = InboxFilterForm(request.GET or None, states=summary["state_choices"])
+    filters = form.inbox_filters() if form.is_valid() else {}
+    only_overdue = filters.pop("overdue", False)
+    inbox = workflow_selectors.inbox_for(actor, **filters)
+    if only_overdue:
+        inbox = inbox.filter(overdue_q(now))
+    paginator = Paginator(inbox, INBOX_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "rows": [_row(instance, now=now, calendar=calendar) for instance in page.object_list],
+        "page": page,
+        "filtered": bool(filters) or only_overdue,
+        "query_string": query.urlencode(),
+        "total": summary["total"],
+        "warning": summary["warning"],
+        "overdue": summary["overdue"],
+        "chart": {
+            "name": _("待办数"),
+            "labels": [name for name, _count in summary["by_state"]],
+            "values": [count for _name, count in summary["by_state"]],
+        },
+    }
+    template = "web/partials/inbox_table.html" if is_partial else "web/pages/workbench.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ("HX-Request", "HX-Target"))  # the partial and the page share a URL
+    return response
+
+
+def _load_instance(request: HttpRequest, instance_id: UUID) -> Any:
+    try:
+        return workflow_selectors.instance_for(actor_from_request(request), instance_id)
+    except DomainError as error:
+        raise Http404(error.message) from error
+
+
+def _action_forms(instance: Any, actions: list[Any]) -> list[dict[str, Any]]:
+    """What each action's form asks for: its required fields with labels and input types."""
+    forms = []
+    for action in actions:
+        properties = (action.fields_schema or {}).get("properties", {})
+        fields = []
+        for name in action.required_fields:
+            if name == "comment":
+                continue
+            kind = properties.get(name, {}).get("type")
+            if name == "days" or kind in ("integer", "number"):
+                input_type = "number"
+            elif name in LONG_TEXT_FIELDS:
+                input_type = "textarea"
+            else:
+                input_type = "text"
+            fields.append({"name": name, "label": action.field_labels.get(name, name), "type": input_type})
+        forms.append(
+            {
+                "action": action,
+                "fields": fields,
+                "comment_required": "comment" in action.required_fields,
+                "danger": action.code in DANGER_ACTIONS,
+            }
+        )
+    return forms
+
+
+def instance_detail(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """待办详情: facts, the history timeline and a form per available action."""
+    denied = _require_staff(request)
+    if denied is not None:
+        return denied
+    instance = _load_instance(request, instance_id)
+    actor = actor_from_request(request)
+    actions = workflow_selectors.available_actions(instance, actor)
+    needs_organization = any(action.needs_organization for action in actions)
+    parsed = instance.definition.parsed
+    context = {
+        "instance": instance,
+        "state_name": instance.state_name,
+        "sla": deadline_view(instance, now=timezone.now(), calendar=get_calendar()),
+        "history": [
+            {"event": event, "to_state_name": parsed.state_name(event.to_state)}
+            for event in workflow_selectors.history_for(instance, actor)
+        ],
+        "action_forms": _action_forms(instance, actions),
+        "organizations": list(organizations_list(actor=actor)) if needs_organization else [],
+    }
+    return render(request, "web/pages/instance_detail.html", context)
+
+
+def _field_value(name: str, raw: str, schema: dict[str, Any]) -> Any:
+    kind = schema.get("properties", {}).get(name, {}).get("type")
+    if name == "days" or kind == "integer":
+        try:
+            return int(raw)
+        except ValueError:
+            return raw
+    if kind == "number":
+        try:
+            return float(raw)
+        except ValueError:
+            return raw
+    if kind == "array":
+        return [line.strip() for line in raw.splitlines() if line.strip()]
+    return raw
+
+
+@require_POST
+def instance_transition(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """Carry out one action on an item; a refused action comes back as a Chinese message."""
+    denied = _require_staff(request)
+    if denied is not None:
+        return denied
+    instance = _load_instance(request, instance_id)
+    actor = actor_from_request(request)
+    code = request.POST.get("action", "").strip()
+    available = {a.code: a for a in workflow_selectors.available_actions(instance, actor)}
+    fields: dict[str, Any] = {}
+    if code in available:
+        # Only the action's own fields are read from the form: nothing else reaches `transition`.
+        action = available[code]
+        schema = action.fields_schema or {}
+        allowed = (set(action.required_fields) | set(schema.get("properties", {}))) - RESERVED_FIELDS
+        for name in sorted(allowed):
+            raw = request.POST.get(name, "").strip()
+            if raw:
+                fields[name] = _field_value(name, raw, schema)
+    kwargs: dict[str, Any] = {"comment": request.POST.get("comment", "").strip()}
+    organization_code = request.POST.get("organization", "").strip()
+    try:
+        if organization_code:
+            kwargs["organization"] = organization_get(actor=actor, code=organization_code)
+        event = workflow_actions.transition(instance, code, actor=actor, **kwargs, **fields)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("web:instance", instance_id=instance_id)
+    messages.success(
+        request, _("已办理「%(action)s」：%(title)s") % {"action": event.action_name, "title": instance.title}
+    )
+    if instance.completed_at is not None or not workflow_selectors.available_actions(instance, actor):
+        return redirect("web:workbench")
+    return redirect("web:instance", instance_id=instance_id)

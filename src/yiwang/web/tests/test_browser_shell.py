@@ -1,0 +1,93 @@
+"""Browser journeys in Debian's Chromium: the citizen's portal and the staff workbench."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from yiwang.core.models import Notification
+from yiwang.identity.actor import Actor
+from yiwang.identity.tests.factories import PASSWORD
+from yiwang.workflow.actions import transition
+
+from .conftest import start_item
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_in(page, username: str) -> None:
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form button[type=submit]")
+
+
+def test_citizen_signs_in_and_sees_the_portal(page, definitions, city, citizen, clerk):
+    # The window asks for a correction: the application now waits for the citizen.
+    item = start_item(city["center"], "食品经营许可申请（王小明）", owner=citizen)
+    transition(item, "request_correction", actor=Actor.for_user(clerk), reason="请补充营业场所证明")
+    Notification.objects.create(recipient=citizen, title="您的办件需要补正材料", body="请补充营业场所证明。")
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+
+    page.goto("/accounts/login/")
+    sign_in(page, "wangxm")
+
+    page.wait_for_selector("h1#hero-title")
+    assert page.url.endswith("/")
+    assert page.locator("h1#hero-title").inner_text() == "王小明，您好"
+    nav = page.locator("nav.site-nav")
+    assert nav.locator(".nav-user").inner_text() == "王小明"
+    assert nav.locator(".nav-count").inner_text() == "1"
+    assert nav.get_by_text("工作台").count() == 0
+    task = page.locator("section[aria-labelledby=tasks-title] li")
+    assert task.count() == 1
+    assert task.inner_text().startswith("食品经营许可申请（王小明）")
+    assert "待补正" in task.inner_text()
+    assert task.get_attribute("class") == "sla-suspended"
+    assert "您的办件需要补正材料" in page.locator("section[aria-labelledby=notifications-title]").inner_text()
+    assert problems == []  # no CSP violation, no missing asset
+
+    # On a phone the menu folds away behind 菜单 and opens without any inline script.
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert not nav.is_visible()
+    page.click("label.nav-toggle-label")
+    assert nav.is_visible()
+    assert nav.get_by_text("消息中心").is_visible()
+
+
+def test_staff_signs_in_and_sees_the_inbox_with_deadline_colours(page, definitions, city, clerk):
+    late = start_item(city["center"], "建筑工程施工许可申请", now=timezone.now() - timedelta(days=30))
+    start_item(city["center"], "食品经营许可申请")
+    start_item(city["other"], "另一区县的办件")  # another department: never shown
+    problems: list[str] = []
+    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
+
+    page.goto("/workbench/")
+    assert "/accounts/login/" in page.url
+    sign_in(page, "clerk")
+
+    page.wait_for_selector("#inbox-table")
+    assert page.url.endswith("/workbench/")
+    rows = page.locator("#inbox-table tbody tr")
+    assert rows.count() == 2
+    first = rows.first
+    assert "建筑工程施工许可申请" in first.inner_text()
+    assert first.get_attribute("class") == "sla-overdue"
+    assert first.get_attribute("data-instance") == str(late.pk)
+    assert "已超期" in first.locator(".sla-badge").inner_text()
+    assert rows.nth(1).get_attribute("class") == "sla-ok"
+    assert "另一区县的办件" not in page.locator("#inbox-table").inner_text()
+    assert page.locator("#stat-overdue").inner_text() == "1"
+    # The chart is drawn by the vendored ECharts from the JSON block.
+    page.wait_for_selector(".chart[data-rendered=true] canvas")
+
+    # The filter reloads only the table through HTMX.
+    page.fill("input[name=q]", "食品")
+    page.wait_for_url("**/workbench/?*q=*")
+    rows.nth(1).wait_for(state="detached")
+    assert rows.count() == 1
+    assert "食品经营许可申请" in rows.first.inner_text()
+    assert "q=" in page.url
+    assert problems == []

@@ -1,0 +1,138 @@
+"""Deadline display: colours follow the engine's flags; remaining time counts office hours only."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import translation
+
+from yiwang.core.calendar import WorkCalendar, parse_office_hours
+from yiwang.web.sla import deadline_view, describe_working_seconds
+from yiwang.web.templatetags.yiwang import cn_datetime
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Office hours 09:00-12:00 and 13:30-17:30: 7 working hours a day. 2026-10-01..07 is 国庆 (holidays).
+CALENDAR = WorkCalendar(
+    holidays=frozenset(date(2026, 10, d) for d in range(1, 8)),
+    makeup_workdays=frozenset({date(2026, 10, 10)}),
+    office_hours=parse_office_hours("09:00-12:00,13:30-17:30"),
+)
+DAY = 7 * 3600
+
+
+def at(*args):
+    return datetime(*args, tzinfo=SHANGHAI)
+
+
+def item(**overrides):
+    values = {
+        "due_at": None,
+        "deadline": None,
+        "state_deadline": None,
+        "suspended_at": None,
+        "completed_at": None,
+        "warning": False,
+        "overdue": False,
+    }
+    values.update(overrides)
+    return SimpleNamespace(**values)
+
+
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (int(1.5 * DAY), "剩余 1.5 个工作日"),
+        (2 * DAY, "剩余 2 个工作日"),
+        (3 * 3600, "剩余 3 小时"),
+        (5400, "剩余 1.5 小时"),
+        (20 * 60, "剩余 20 分钟"),
+        (-3 * 3600, "已超期 3 小时"),
+        (-3 * DAY, "已超期 3 个工作日"),
+        (-59, "已超期 1 分钟"),
+    ],
+)
+def test_describe_working_seconds(seconds, text):
+    assert describe_working_seconds(seconds, DAY) == text
+
+
+def test_remaining_time_skips_the_night_and_the_weekend():
+    # Friday 16:30 → Monday 12:00 is 1 h (Friday) + 3 h (Monday morning) of office time.
+    now = at(2026, 11, 20, 16, 30)
+    view = deadline_view(item(due_at=at(2026, 11, 23, 12, 0)), now=now, calendar=CALENDAR)
+
+    assert view.status == "ok"
+    assert view.css_class == "sla-ok"
+    assert view.remaining == "剩余 4 小时"
+
+
+def test_remaining_time_skips_national_day_holidays():
+    now = at(2026, 9, 30, 9, 0)
+    view = deadline_view(item(due_at=at(2026, 10, 8, 17, 30)), now=now, calendar=CALENDAR)
+
+    assert view.remaining == "剩余 2 个工作日"  # 30 Sep and 8 Oct; 1-7 Oct are holidays
+
+
+def test_warning_flag_gives_the_amber_class():
+    view = deadline_view(
+        item(due_at=at(2026, 11, 24, 17, 30), warning=True), now=at(2026, 11, 23, 9, 0), calendar=CALENDAR
+    )
+
+    assert (view.status, view.css_class, view.label) == ("warning", "sla-warning", "即将超期")
+    assert view.remaining == "剩余 2 个工作日"
+
+
+def test_past_deadline_is_overdue_even_before_the_tick_marks_it():
+    view = deadline_view(item(due_at=at(2026, 11, 23, 9, 0)), now=at(2026, 11, 23, 12, 0), calendar=CALENDAR)
+
+    assert (view.status, view.label, view.remaining) == ("overdue", "已超期", "已超期 3 小时")
+
+
+def test_overdue_in_the_evening_after_the_deadline_says_due():
+    view = deadline_view(
+        item(due_at=at(2026, 11, 23, 17, 30), overdue=True), now=at(2026, 11, 23, 20, 0), calendar=CALENDAR
+    )
+
+    assert (view.status, view.remaining) == ("overdue", "已到期")
+
+
+def test_suspended_clock_is_grey():
+    view = deadline_view(
+        item(due_at=at(2026, 11, 23, 9, 0), suspended_at=at(2026, 11, 20, 9, 0), overdue=True),
+        now=at(2026, 11, 24, 9, 0),
+        calendar=CALENDAR,
+    )
+
+    assert (view.status, view.css_class, view.label) == ("suspended", "sla-suspended", "已暂停计时")
+
+
+def test_no_deadline_has_no_colour():
+    view = deadline_view(item(), now=at(2026, 11, 23, 9, 0), calendar=CALENDAR)
+
+    assert (view.status, view.css_class, view.label) == ("none", "", "不计时限")
+
+
+def test_falls_back_to_the_nearer_of_step_and_overall_deadline():
+    view = deadline_view(
+        item(state_deadline=at(2026, 11, 24, 17, 30), deadline=at(2026, 11, 30, 17, 30)),
+        now=at(2026, 11, 24, 9, 0),
+        calendar=CALENDAR,
+    )
+
+    assert view.deadline == at(2026, 11, 24, 17, 30)
+    assert view.remaining == "剩余 1 个工作日"
+
+
+def test_chinese_date_format():
+    assert cn_datetime(at(2026, 11, 23, 17, 30)) == "2026年11月23日 17:30"
+    assert cn_datetime(datetime(2026, 1, 5, 1, 5, tzinfo=ZoneInfo("UTC"))) == "2026年1月5日 09:05"
+    assert cn_datetime(None) == ""
+
+
+def test_english_date_format_and_remaining_time():
+    with translation.override("en"):
+        assert cn_datetime(at(2026, 11, 23, 17, 30)) == "23 Nov 2026, 17:30"
+        assert describe_working_seconds(int(1.5 * DAY), DAY) == "1.5 working days left"
+        assert describe_working_seconds(-3 * 3600, DAY) == "3 hours overdue"
