@@ -233,7 +233,9 @@ def person_update(*, actor: Actor, uid: UUID | str, **changes: Any) -> Person:
         raise InvalidInput(f"不能修改这些字段：{'、'.join(sorted(unknown))}", code="field_not_editable")
     fields = sorted(changes)
     with transaction.atomic():
-        person = Person.objects.select_for_update(of=("self",)).select_related("region").filter(uid=uid).first()
+        person = (
+            Person.objects.select_for_update(of=("self",)).select_related("region").filter(uid=uid).first()
+        )
         if person is None or not actor.can_reach(
             permissions.MANAGE_PERSON, region_path=person.region.path if person.region else ""
         ):
