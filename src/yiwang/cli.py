@@ -16,7 +16,6 @@ import sys
 
 ALIASES = {
     ("audit", "verify"): ["audit_verify"],
-    ("worker",): ["db_worker"],
 }
 
 

@@ -22,3 +22,23 @@ def tick_task(reschedule: bool = False) -> dict[str, int]:
         delay = int(getattr(settings, "YIWANG_TICK_SECONDS", 300))
         tick_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(reschedule=True)
     return asdict(result)
+
+
+def ensure_tick_scheduled() -> bool:
+    """Enqueue the self-rescheduling timer unless one is already waiting or running.
+
+    Called by `yiwang worker` at start, so restarting workers never starts a second timer chain.
+    Returns True when it enqueued one."""
+    backend = tick_task.get_backend()
+    if not backend.supports_defer:
+        return False
+    if "django_tasks_db" in type(backend).__module__:
+        from django_tasks_db.models import DBTaskResult
+
+        pending = DBTaskResult.objects.filter(
+            task_path=tick_task.module_path, status__in=["READY", "RUNNING"]
+        )
+        if pending.exists():
+            return False
+    tick_task.enqueue(reschedule=True)
+    return True

@@ -1,0 +1,18 @@
+"""`yiwang worker`: the django-tasks database worker, with the platform's periodic timers scheduled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
+
+from yiwang.workflow.tasks import ensure_tick_scheduled
+
+
+class Command(DatabaseWorkerCommand):
+    help = "运行后台任务进程（消息发送、工作流定时预警与超期），参数同 db_worker"
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if ensure_tick_scheduled():
+            self.stdout.write("已排程工作流定时器（yiwang tick）")
+        super().handle(*args, **options)
