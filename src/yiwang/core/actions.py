@@ -8,6 +8,7 @@ only after the commit."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -346,82 +347,97 @@ def _after_commit_invalidate_calendar() -> None:
     transaction.on_commit(invalidate_calendar)
 
 
-def holiday_set(*, actor: Actor, day: date, name: str) -> Holiday:
-    """Mark `day` as a statutory holiday (create or rename)."""
+@dataclass(frozen=True)
+class _CalendarDayKind:
+    """What differs between a statutory holiday and a 调休 make-up workday."""
+
+    model: type[Holiday] | type[MakeupWorkday]
+    other: type[Holiday] | type[MakeupWorkday]
+    label: str
+    other_label: str
+    action: str
+    name_required: tuple[str, str]
+    not_found_code: str
+
+
+_HOLIDAY = _CalendarDayKind(
+    Holiday,
+    MakeupWorkday,
+    "法定节假日",
+    "调休上班日",
+    "holiday",
+    ("请填写节日名称", "holiday_name_required"),
+    "holiday_not_found",
+)
+_MAKEUP = _CalendarDayKind(
+    MakeupWorkday,
+    Holiday,
+    "调休上班日",
+    "法定节假日",
+    "makeup_workday",
+    ("请填写调休说明", "makeup_name_required"),
+    "makeup_workday_not_found",
+)
+
+
+def _calendar_day_set(kind: _CalendarDayKind, *, actor: Actor, day: date, name: str) -> Any:
     _require(actor, permissions.MANAGE_CALENDAR)
     name = name.strip()
     if not name:
-        raise InvalidInput("请填写节日名称", code="holiday_name_required")
+        raise InvalidInput(kind.name_required[0], code=kind.name_required[1])
     with transaction.atomic():
-        if MakeupWorkday.objects.filter(date=day).exists():
-            raise Conflict(f"{day} 已登记为调休上班日，请先删除", code="calendar_conflict")
-        holiday, created = Holiday.objects.update_or_create(date=day, defaults={"name": name[:50]})
+        if kind.other.objects.filter(date=day).exists():
+            raise Conflict(f"{day} 已登记为{kind.other_label}，请先删除", code="calendar_conflict")
+        row, created = kind.model.objects.update_or_create(date=day, defaults={"name": name[:50]})
         audit_record(
             actor=actor,
-            action="core.holiday_set",
-            obj=holiday,
-            summary=f"{'新增' if created else '修改'}法定节假日 {day} {name}",
+            action=f"core.{kind.action}_set",
+            obj=row,
+            summary=f"{'新增' if created else '修改'}{kind.label} {day} {name}",
             data={"date": day, "name": name},
         )
         _after_commit_invalidate_calendar()
+    return row
+
+
+def _calendar_day_delete(kind: _CalendarDayKind, *, actor: Actor, day: date) -> None:
+    _require(actor, permissions.MANAGE_CALENDAR)
+    with transaction.atomic():
+        row = kind.model.objects.filter(date=day).first()
+        if row is None:
+            raise NotFound(f"{day} 不是已登记的{kind.label}", code=kind.not_found_code)
+        audit_record(
+            actor=actor,
+            action=f"core.{kind.action}_delete",
+            obj=row,
+            summary=f"删除{kind.label} {day} {row.name}",
+            data={"date": day, "name": row.name},
+        )
+        row.delete()
+        _after_commit_invalidate_calendar()
+
+
+def holiday_set(*, actor: Actor, day: date, name: str) -> Holiday:
+    """Mark `day` as a statutory holiday (create or rename)."""
+    holiday: Holiday = _calendar_day_set(_HOLIDAY, actor=actor, day=day, name=name)
     return holiday
 
 
 def holiday_delete(*, actor: Actor, day: date) -> None:
-    _require(actor, permissions.MANAGE_CALENDAR)
-    with transaction.atomic():
-        holiday = Holiday.objects.filter(date=day).first()
-        if holiday is None:
-            raise NotFound(f"{day} 不是已登记的法定节假日", code="holiday_not_found")
-        audit_record(
-            actor=actor,
-            action="core.holiday_delete",
-            obj=holiday,
-            summary=f"删除法定节假日 {day} {holiday.name}",
-            data={"date": day, "name": holiday.name},
-        )
-        holiday.delete()
-        _after_commit_invalidate_calendar()
+    _calendar_day_delete(_HOLIDAY, actor=actor, day=day)
 
 
 def makeup_workday_set(*, actor: Actor, day: date, name: str) -> MakeupWorkday:
     """Mark a weekend day as a 调休 working day (create or rename)."""
     _require(actor, permissions.MANAGE_CALENDAR)
-    name = name.strip()
-    if not name:
-        raise InvalidInput("请填写调休说明", code="makeup_name_required")
     if day.weekday() < 5:
         raise InvalidInput(f"{day} 不是周末，调休上班日只能是周六或周日", code="makeup_not_weekend")
-    with transaction.atomic():
-        if Holiday.objects.filter(date=day).exists():
-            raise Conflict(f"{day} 已登记为法定节假日，请先删除", code="calendar_conflict")
-        workday, created = MakeupWorkday.objects.update_or_create(date=day, defaults={"name": name[:50]})
-        audit_record(
-            actor=actor,
-            action="core.makeup_workday_set",
-            obj=workday,
-            summary=f"{'新增' if created else '修改'}调休上班日 {day} {name}",
-            data={"date": day, "name": name},
-        )
-        _after_commit_invalidate_calendar()
+    workday: MakeupWorkday = _calendar_day_set(_MAKEUP, actor=actor, day=day, name=name)
     return workday
 
 
 def makeup_workday_delete(*, actor: Actor, day: date) -> None:
-    _require(actor, permissions.MANAGE_CALENDAR)
-    with transaction.atomic():
-        workday = MakeupWorkday.objects.filter(date=day).first()
-        if workday is None:
-            raise NotFound(f"{day} 不是已登记的调休上班日", code="makeup_workday_not_found")
-        audit_record(
-            actor=actor,
-            action="core.makeup_workday_delete",
-            obj=workday,
-            summary=f"删除调休上班日 {day} {workday.name}",
-            data={"date": day, "name": workday.name},
-        )
-        workday.delete()
-        _after_commit_invalidate_calendar()
+    _calendar_day_delete(_MAKEUP, actor=actor, day=day)
 
 
 # -- dictionaries -------------------------------------------------------------------------------
