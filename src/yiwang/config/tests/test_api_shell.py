@@ -63,3 +63,40 @@ def test_admin_login_uses_the_platform_login(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"] == "/accounts/login/?next=/admin/"
+
+
+PUBLIC_OPERATIONS = {("get", "/api/v1/version")}
+
+
+def _operations():
+    schema = api.get_openapi_schema()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            yield method, path, operation
+
+
+def _concrete(path: str) -> str:
+    """Fill path parameters with well-formed values that name nothing."""
+    import re
+
+    return re.sub(r"\{[a-z_]*\}", "00000000-0000-4000-8000-000000000000", path)
+
+
+def test_every_operation_except_the_public_ones_requires_authentication():
+    public = {(method, path) for method, path, operation in _operations() if not operation.get("security")}
+    assert public == PUBLIC_OPERATIONS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [(m, p) for m, p, _ in _operations() if (m, p) not in PUBLIC_OPERATIONS],
+)
+def test_anonymous_callers_get_401_and_the_envelope_everywhere(client, method, path):
+    from yiwang.core.models import AuditEvent
+
+    before = AuditEvent.objects.count()
+    response = getattr(client, method)(_concrete(path), content_type="application/json")
+    assert response.status_code == 401, (method, path, response.content[:200])
+    assert response.json()["code"] == "unauthenticated"
+    assert AuditEvent.objects.count() == before
