@@ -49,9 +49,12 @@ class DefaultTemplate:
 DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
     "workflow.transition": DefaultTemplate(
         name="办理进度通知",
-        title="您的{{ title }}已{{ action_name }}",
-        body="您的{{ title }}已{{ action_name }}。{% if comment %}办理意见：{{ comment }}。{% endif %}"
-        "请登录示范市一网通平台查看详情。",
+        title="您的“{{ title }}”已{{ action_name }}{% if state_name %}，当前状态：{{ state_name }}{% endif %}",
+        body="您的“{{ title }}”已{{ action_name }}{% if state_name %}，当前状态：{{ state_name }}{% endif %}。"
+        "{% if reason %}理由：{{ reason }}。{% endif %}"
+        "{% if materials %}需补正的材料：{{ materials }}。{% endif %}"
+        "{% if comment %}办理意见：{{ comment }}。{% endif %}"
+        "可在“我的事项”中查看办理进度。",
     ),
     "workflow.warning": DefaultTemplate(
         name="即将超期预警",

@@ -39,80 +39,81 @@ _WANG, _LI, _LIU, _CHEN = (p.id_number for p in NAMED_PERSONS)
 PERSONAS: tuple[Persona, ...] = (
     Persona(
         "citizen", "王小明", "自然人（市民）", User.Kind.CITIZEN, "13800000001",
-        person_id_number=_WANG, try_this="门户首页、我的办件、消息中心",
+        person_id_number=_WANG, try_this="门户首页（我的待办、办理进度）、我的事项（提交补正材料、撤回申请）、消息中心",
     ),
     Persona(
         "citizen2", "李晓红", "自然人（另一位市民）", User.Kind.CITIZEN, "13800000002",
-        person_id_number=_LI, try_this="看不到王小明的办件（数据隔离）",
+        person_id_number=_LI, try_this="我的事项、消息中心；看不到王小明的办件（数据隔离）",
     ),
     Persona(
         "enterprise", "刘婷", "法人经办人（示范市明远科技有限公司）", User.Kind.ENTERPRISE, "13800000003",
-        person_id_number=_LIU, try_this="以企业身份办事、查看企业办件",
+        person_id_number=_LIU, try_this="我的事项：企业办件的办理进度、消息中心（网上申报在后续版本）",
     ),
     Persona(
         "window", "赵敏", "窗口受理人员", User.Kind.STAFF, "13900000001",
         organization="city-amr", roles=("window_clerk",), title="驻市政务服务中心窗口",
-        try_this="工作台待办：受理、补正、不予受理",
+        try_this="工作台：受理、一次性告知补正、不予受理、办结送达",
     ),
     Persona(
         "approver", "孙建国", "审批人员", User.Kind.STAFF, "13900000002",
         organization="city-amr", roles=("approver",), title="行政审批科科员",
-        try_this="审查并作出决定",
+        try_this="工作台：审查通过、审查退回补正",
     ),
     Persona(
         "depthead", "周志强", "部门负责人", User.Kind.STAFF, "13900000003",
         organization="city-amr", roles=("department_head",), title="副局长",
-        try_this="本部门及下级的办件、审批延期",
+        try_this="工作台：准予 / 不予许可、延长办理期限；消息中心的预警提醒",
     ),
     Persona(
         "agent", "吴丽", "12345 话务员", User.Kind.STAFF, "13900000004",
         organization="city-12345", roles=("hotline_agent",), title="话务员",
-        try_this="登记来电工单",
+        try_this="工作台：直接答复办结、回访（来电登记在 12345 模块后续版本）",
     ),
     Persona(
         "dispatcher", "郑凯", "12345 派单员", User.Kind.STAFF, "13900000005",
         organization="city-12345", roles=("hotline_dispatcher",), title="派单员",
-        try_this="派单、回访",
+        try_this="工作台：派单、改派、审核办结（12345 模块在后续版本）",
     ),
     Persona(
         "handler", "陈刚", "承办部门办理人员", User.Kind.STAFF, "13900000006",
         organization="city-urban", roles=("handling_officer",), title="市容科科员",
-        try_this="签收、办理、答复、退单",
+        try_this="工作台：签收、退单、答复（12345 模块在后续版本）",
     ),
     Persona(
         "supervisor", "黄文", "督办人员", User.Kind.STAFF, "13900000007",
         organization="city-gov", roles=("supervisor",), title="市政府督查室科长",
-        try_this="督办超期工单",
+        try_this="消息中心：超期督办提醒（督办模块在后续版本）",
     ),
     Persona(
         "grid", "马超", "网格员", User.Kind.STAFF, "13900000008",
         organization="d02-s001", roles=("grid_inspector",), title="翠苑社区网格员",
-        try_this="上报城市事件、核查处置结果",
+        try_this="工作台、消息中心（一网统管模块在后续版本）",
     ),
     Persona(
         "command", "何磊", "指挥中心值班员", User.Kind.STAFF, "13900000009",
         organization="city-ioc", roles=("command_center",), title="值班长",
-        try_this="城市事件派遣、地图与指标",
+        try_this="工作台、消息中心（一网统管模块在后续版本）",
     ),
     Persona(
         "clerk", "林静", "机关工作人员", User.Kind.STAFF, "13900000010",
         organization="city-gov", roles=("civil_servant",), title="市政府办公室秘书科科员",
-        try_this="拟稿、公文流转、督查督办",
+        try_this="工作台、消息中心（协同办公模块在后续版本）",
     ),
     Persona(
         "dataofficer", "许晨", "数据管理员（首席数据官）", User.Kind.STAFF, "13900000011",
         organization="city-zwfw", roles=("data_officer",), title="数据资源科科长",
-        try_this="数据目录、共享审批、数据质量",
+        try_this="我的账号：API 令牌；工作台、消息中心（数据共享模块在后续版本）",
     ),
     Persona(
         "leader", "高峰", "市领导", User.Kind.STAFF, "13900000012",
         organization="city-gov", roles=("leader",), title="副市长",
-        try_this="领导驾驶舱",
+        try_this="工作台、消息中心（领导驾驶舱在后续版本）",
     ),
     Persona(
         "admin", "系统管理员", "平台管理员", User.Kind.STAFF, "13900000013",
         organization="city-zwfw", roles=("platform_admin",), title="平台运维",
-        try_this="管理后台 /admin/：账号、角色、字典、日历、流程定义", is_superuser=True,
+        try_this="管理后台 /admin/：账号、角色、字典、日历、流程定义；我的账号：API 令牌",
+        is_superuser=True,
     ),
 )  # fmt: skip
 

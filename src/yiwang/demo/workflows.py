@@ -15,12 +15,13 @@ import importlib
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Any
 
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 
-from yiwang.core.models import Enterprise, Organization, Person
+from yiwang.core.models import Enterprise, Notification, Organization, Person
 from yiwang.demo.subjects import DEMO_ENTERPRISE, NAMED_PERSONS
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import User
@@ -126,11 +127,12 @@ TONGBAN_PATHS: dict[str, tuple[tuple[Step, ...], tuple[int, int]]] = {
     ),
 }
 
-# The mix of paths for the 36 applications (order matters for determinism only).
+# The mix of paths for the 36 applications. Every sixth one (index 0, 6, 12 …) is the citizen 王小明's:
+# index 6 falls on "correction", so his 我的待办 shows a 补正 request waiting for him.
 TONGBAN_MIX = (
     ["submitted"] * 4
-    + ["submitted_late"] * 3
     + ["correction"] * 3
+    + ["submitted_late"] * 3
     + ["reviewing"] * 3
     + ["reviewing_late"] * 3
     + ["deciding"] * 3
@@ -309,6 +311,7 @@ def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> Work
     today = timezone.localdate(now)
     rng = random.Random(seed * 7919 + 4)
     created = 0
+    created_ids: list[Any] = []
     for index, plan in enumerate(plans):
         # Drawn for every plan, so the sequence never depends on what is already stored.
         minutes = rng.randint(0, 150)
@@ -343,12 +346,47 @@ def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> Work
                 **step.fields,
             )
         created += 1
+        created_ids.append(instance.pk)
     if created:
         workflow_actions.tick(now=now)
+        # Runs after the engine's own after-commit work (its messages to the applicants).
+        transaction.on_commit(partial(_date_owner_messages, created_ids, now))
     total = ProcessInstance.objects.filter(
         organization__in=[organizations[c] for c in ("city-amr", "city-12345", "city-urban", "d02-urban")]
     ).count()
     return WorkflowSeedResult(created, total)
+
+
+def _date_owner_messages(instance_ids: list[Any], now: datetime) -> None:
+    """The engine told each applicant about every move of their sample items, but only when the seed
+    committed, so all those messages carry the seeding time. Give each the time of the move it
+    reports, as real use would have, and mark those older than three days read (a real applicant
+    would have opened them). Only messages about the instances this run created are touched."""
+    from yiwang.workflow.models import ProcessInstance
+    from yiwang.workflow.subscribers import OWNER_TEMPLATE, owner_hears, owner_link
+
+    read_before = now - timedelta(days=3)
+    owned = ProcessInstance.objects.filter(pk__in=instance_ids, owner__isnull=False).select_related(
+        "definition"
+    )
+    for instance in owned:
+        parsed = instance.definition.parsed
+        moves = [
+            event.created_at
+            for event in instance.events.order_by("created_at", "pk")
+            if owner_hears(parsed, event.action, owner_id=instance.owner_id, actor_id=event.actor_id)
+        ]
+        messages = list(
+            Notification.objects.filter(
+                recipient_id=instance.owner_id, link=owner_link(instance.pk), template_code=OWNER_TEMPLATE
+            ).order_by("pk")
+        )
+        if len(messages) != len(moves):
+            continue  # not the engine's messages one for one (e.g. an admin changed the template)
+        for message, moment in zip(messages, moves, strict=True):
+            Notification.objects.filter(pk=message.pk).update(
+                created_at=moment, read_at=moment + timedelta(hours=2) if moment < read_before else None
+            )
 
 
 def _usernames(plans: list[Plan]) -> set[str]:

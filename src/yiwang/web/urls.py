@@ -5,6 +5,9 @@ from yiwang.web import views
 app_name = "web"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("my/", views.my_items, name="my-items"),
+    path("my/<uuid:instance_id>/", views.my_item, name="my-item"),
+    path("my/<uuid:instance_id>/transition/", views.my_item_transition, name="my-item-transition"),
     path("workbench/", views.workbench, name="workbench"),
     path("workbench/instances/<uuid:instance_id>/", views.instance_detail, name="instance"),
     path(

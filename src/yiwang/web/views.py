@@ -17,6 +17,7 @@ from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -43,6 +44,10 @@ LONG_TEXT_FIELDS = frozenset({"reason", "opinion", "reply", "answer"})
 RESERVED_FIELDS = frozenset({"action", "comment", "organization", "attachments", "now", "actor", "instance"})
 PORTAL_TASKS = 5
 PORTAL_NOTIFICATIONS = 5
+PORTAL_PROGRESS = 5
+MY_ITEMS_PAGE_SIZE = 20
+# 我的事项 filters: ?status=active (办理中) or done (已办结); anything else shows all.
+MY_ITEM_FILTERS = {"active": True, "done": False}
 
 
 # -- probes -------------------------------------------------------------------------------------
@@ -73,6 +78,8 @@ def home(request: HttpRequest) -> HttpResponse:
         now, calendar = timezone.now(), get_calendar()
         items = workflow_selectors.inbox_for(actor)[:PORTAL_TASKS]
         context["tasks"] = [_row(item, now=now, calendar=calendar) for item in items]
+        own = workflow_selectors.instances_owned_by(actor)[:PORTAL_PROGRESS]
+        context["progress"] = [_row(item, now=now, calendar=calendar) for item in own]
         context["notifications"] = list(notifications_for(actor)[:PORTAL_NOTIFICATIONS])
     return render(request, "web/pages/home.html", context)
 
@@ -210,27 +217,53 @@ def _action_forms(instance: Any, actions: list[Any]) -> list[dict[str, Any]]:
     return forms
 
 
+def _field_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, (list, tuple)):
+        return "、".join(str(item) for item in value)
+    return str(value)
+
+
+def _timeline(instance: Any, actor: Any) -> list[dict[str, Any]]:
+    """办理记录: each event with the name of the state it led to and its fields (理由, 需补正的材料 …)."""
+    parsed = instance.definition.parsed
+    rows = []
+    for event in workflow_selectors.history_for(instance, actor):
+        action = parsed.actions.get(event.action)
+        fields = []
+        if action is not None and isinstance(event.fields, dict):
+            fields = [
+                {"label": parsed.field_label(action, name), "value": _field_text(value)}
+                for name, value in event.fields.items()
+                if value not in (None, "", [])
+            ]
+        rows.append({"event": event, "to_state_name": parsed.state_name(event.to_state), "fields": fields})
+    return rows
+
+
+def _instance_context(instance: Any, actor: Any) -> dict[str, Any]:
+    """What an item page shows, for staff (待办详情) and for the applicant (我的事项) alike."""
+    actions = workflow_selectors.available_actions(instance, actor)
+    needs_organization = any(action.needs_organization for action in actions)
+    return {
+        "instance": instance,
+        "state_name": instance.state_name,
+        "sla": deadline_view(instance, now=timezone.now(), calendar=get_calendar()),
+        "history": _timeline(instance, actor),
+        "action_forms": _action_forms(instance, actions),
+        "organizations": list(organizations_list(actor=actor)) if needs_organization else [],
+    }
+
+
 def instance_detail(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     """待办详情: facts, the history timeline and a form per available action."""
     denied = _require_staff(request)
     if denied is not None:
         return denied
     instance = _load_instance(request, instance_id)
-    actor = actor_from_request(request)
-    actions = workflow_selectors.available_actions(instance, actor)
-    needs_organization = any(action.needs_organization for action in actions)
-    parsed = instance.definition.parsed
-    context = {
-        "instance": instance,
-        "state_name": instance.state_name,
-        "sla": deadline_view(instance, now=timezone.now(), calendar=get_calendar()),
-        "history": [
-            {"event": event, "to_state_name": parsed.state_name(event.to_state)}
-            for event in workflow_selectors.history_for(instance, actor)
-        ],
-        "action_forms": _action_forms(instance, actions),
-        "organizations": list(organizations_list(actor=actor)) if needs_organization else [],
-    }
+    context = _instance_context(instance, actor_from_request(request))
+    context["transition_url"] = reverse("web:instance-transition", kwargs={"instance_id": instance.pk})
     return render(request, "web/pages/instance_detail.html", context)
 
 
@@ -251,12 +284,11 @@ def _field_value(name: str, raw: str, schema: dict[str, Any]) -> Any:
     return raw
 
 
-@require_POST
-def instance_transition(request: HttpRequest, instance_id: UUID) -> HttpResponse:
-    """Carry out one action on an item; a refused action comes back as a Chinese message."""
-    denied = _require_staff(request)
-    if denied is not None:
-        return denied
+def _perform_transition(request: HttpRequest, instance_id: UUID) -> tuple[Any, Any, Any]:
+    """Carry out the posted action form on an item the user may see (404 otherwise).
+
+    Only the action's own fields are read from the form. A refused action becomes a Chinese error
+    message. Returns the instance, the actor and the event (None when refused)."""
     instance = _load_instance(request, instance_id)
     actor = actor_from_request(request)
     code = request.POST.get("action", "").strip()
@@ -279,10 +311,91 @@ def instance_transition(request: HttpRequest, instance_id: UUID) -> HttpResponse
         event = workflow_actions.transition(instance, code, actor=actor, **kwargs, **fields)
     except DomainError as error:
         messages.error(request, error.message)
-        return redirect("web:instance", instance_id=instance_id)
+        return instance, actor, None
     messages.success(
         request, _("已办理「%(action)s」：%(title)s") % {"action": event.action_name, "title": instance.title}
     )
-    if instance.completed_at is not None or not workflow_selectors.available_actions(instance, actor):
+    return instance, actor, event
+
+
+@require_POST
+def instance_transition(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """Carry out one action on an item from the workbench; back to the inbox when nothing is left to do."""
+    denied = _require_staff(request)
+    if denied is not None:
+        return denied
+    instance, actor, event = _perform_transition(request, instance_id)
+    if event is not None and (
+        instance.completed_at is not None or not workflow_selectors.available_actions(instance, actor)
+    ):
         return redirect("web:workbench")
     return redirect("web:instance", instance_id=instance_id)
+
+
+# -- 我的事项 (the applicant's own matters) -------------------------------------------------------
+
+
+def _require_applicant(request: HttpRequest, staff_url: str) -> HttpResponse | None:
+    """我的事项 is for citizens and enterprise agents; staff are sent to `staff_url` (the workbench)."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if persona_of(request.user) == "staff":
+        return redirect(staff_url)
+    return None
+
+
+def my_items(request: HttpRequest) -> HttpResponse:
+    """我的事项: every matter the user applied for or reported, most recent activity first."""
+    denied = _require_applicant(request, reverse("web:workbench"))
+    if denied is not None:
+        return denied
+    actor = actor_from_request(request)
+    status = request.GET.get("status", "")
+    if status not in MY_ITEM_FILTERS:
+        status = ""
+    items = workflow_selectors.instances_owned_by(actor, active=MY_ITEM_FILTERS.get(status))
+    page = Paginator(items, MY_ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
+    now, calendar = timezone.now(), get_calendar()
+    rows = [_row(instance, now=now, calendar=calendar) for instance in page.object_list]
+    if rows:
+        # Which of these wait for the user (补正, 确认): one query for the whole page.
+        waiting = set(
+            workflow_selectors.inbox_for(actor)
+            .filter(pk__in=[row["instance"].pk for row in rows])
+            .values_list("pk", flat=True)
+        )
+        for row in rows:
+            row["waiting"] = row["instance"].pk in waiting
+    return render(
+        request,
+        "web/pages/my_items.html",
+        {
+            "rows": rows,
+            "page": page,
+            "status": status,
+            "query_string": f"status={status}" if status else "",
+        },
+    )
+
+
+def my_item(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """One of my matters: where it stands, its timeline and what I can do now (补正后提交, 撤回)."""
+    denied = _require_applicant(request, reverse("web:instance", kwargs={"instance_id": instance_id}))
+    if denied is not None:
+        return denied
+    instance = _load_instance(request, instance_id)
+    context = _instance_context(instance, actor_from_request(request))
+    context["transition_url"] = reverse("web:my-item-transition", kwargs={"instance_id": instance.pk})
+    # The latest move says what is asked of the applicant (补正理由, 需补正的材料).
+    context["latest"] = context["history"][-1] if context["history"] else None
+    return render(request, "web/pages/my_item.html", context)
+
+
+@require_POST
+def my_item_transition(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """The applicant's action on their matter (same form handling as the workbench); back to the item."""
+    denied = _require_applicant(request, reverse("web:instance", kwargs={"instance_id": instance_id}))
+    if denied is not None:
+        return denied
+    _perform_transition(request, instance_id)
+    return redirect("web:my-item", instance_id=instance_id)

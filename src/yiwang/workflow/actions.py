@@ -219,6 +219,7 @@ def _notice(instance: ProcessInstance, event: ProcessEvent) -> hooks.TransitionN
         content_type=f"{instance.content_type.app_label}.{instance.content_type.model}",
         object_id=instance.object_id,
         completed=instance.completed_at is not None,
+        owner_user_id=instance.owner_id,
     )
 
 

@@ -5,3 +5,9 @@ class WorkflowConfig(AppConfig):
     name = "yiwang.workflow"
     label = "workflow"
     verbose_name = "流程引擎"
+
+    def ready(self) -> None:
+        from yiwang.workflow import hooks, subscribers
+
+        # Built-in: the applicant hears about every move of their matter made by someone else.
+        hooks.on_transition(subscribers.notify_owner)

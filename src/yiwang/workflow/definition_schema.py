@@ -16,9 +16,11 @@ definition can be saved and published. Shape of a definition:
                "permissions": ["services.accept_application"], "roles": ["window_clerk"],
                "applicant": false, "required_fields": ["comment"], "fields_schema": {...},
                "suspend": false, "resume": false, "extend": false, "claim": false, "optional": false,
-               "reassign": "choose" | "origin"}]
+               "reassign": "choose" | "origin", "notify_owner": true}]
 }
 ```
+The owner (applicant) of an instance gets an in-app message when someone else moves it (see
+`workflow/subscribers.py`); `"notify_owner": false` keeps an internal step (退单, 改派) quiet.
 An `optional` action (withdraw, extend) is offered but does not put the instance in inboxes.
 An action without `to` keeps the instance in its current state (suspend, resume, extend).
 An action nobody is granted (no permissions, roles or applicant) can only run as the system,
@@ -118,6 +120,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                     "claim": {"type": "boolean"},
                     "optional": {"type": "boolean"},
                     "reassign": {"enum": ["choose", "origin"]},
+                    "notify_owner": {"type": "boolean"},
                     "description": {"type": "string"},
                 },
                 "required": ["code", "name", "from"],

@@ -68,6 +68,7 @@ class Action:
     claim: bool
     optional: bool
     reassign: str | None
+    notify_owner: bool = True  # tell the instance's owner (the applicant) when this action runs
 
     @property
     def system_only(self) -> bool:
@@ -175,6 +176,7 @@ def parse(content: dict[str, Any]) -> Definition:
             claim=bool(a.get("claim", False)),
             optional=bool(a.get("optional", False)),
             reassign=a.get("reassign"),
+            notify_owner=bool(a.get("notify_owner", True)),
         )
         for a in content["actions"]
     }

@@ -10,7 +10,10 @@ A plain registry (not Django signals). Register in your AppConfig.ready():
 `phase="commit"` (default) callbacks run after the transaction commits (notifications, messages);
 a failure there is logged and does not undo the transition. `phase="atomic"` callbacks run inside
 the transition's transaction right after the event is written (keep a domain status in step, also
-when `tick` runs an automatic action); raising there rolls the transition back."""
+when `tick` runs an automatic action); raising there rolls the transition back.
+
+One subscriber is built in: `workflow.subscribers.notify_owner` (registered in `WorkflowConfig.ready`)
+sends the instance's owner an in-app message for every move made by someone else."""
 
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ class TransitionNotice:
     content_type: str  # "app_label.model"
     object_id: str
     completed: bool
+    owner_user_id: int | None = None  # the applicant's account, if the instance has one
 
 
 Callback = Callable[[TransitionNotice], None]

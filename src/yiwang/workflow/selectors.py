@@ -9,7 +9,7 @@ from uuid import UUID
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import F, QuerySet
+from django.db.models import F, OuterRef, QuerySet, Subquery
 
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.models import Organization
@@ -104,6 +104,28 @@ def instances_for(
     if search:
         qs = qs.filter(title__icontains=search.strip())
     return qs.select_related(*_RELATED).order_by("-started_at", "pk")
+
+
+def instances_owned_by(actor: Actor, *, active: bool | None = None) -> QuerySet[ProcessInstance]:
+    """我的事项: the actor's own instances (they are the `owner`, i.e. the applicant's account),
+    most recent activity first. `active=True` keeps the open ones, `False` the completed ones.
+
+    Each row carries `last_activity_at` (the time of its latest history event)."""
+    if actor.user_id is None:
+        return ProcessInstance.objects.none()
+    latest_event = (
+        ProcessEvent.objects.filter(instance=OuterRef("pk"))
+        .order_by("-created_at", "-pk")
+        .values("created_at")
+    )
+    qs = ProcessInstance.objects.filter(owner_id=actor.user_id)
+    if active is not None:
+        qs = qs.filter(completed_at__isnull=active)
+    return (
+        qs.select_related("definition", "organization")
+        .annotate(last_activity_at=Subquery(latest_event[:1]))
+        .order_by(F("last_activity_at").desc(nulls_last=True), "-started_at", "pk")
+    )
 
 
 def instance_for(actor: Actor, pk: UUID | str) -> ProcessInstance:

@@ -55,8 +55,8 @@ def test_default_templates_render_in_chinese(citizen):
     )
     assert notification is not None
     notification.refresh_from_db()
-    assert notification.title == "您的食品经营许可申请已受理"
-    assert notification.body == "您的食品经营许可申请已受理。请登录示范市一网通平台查看详情。"
+    assert notification.title == "您的“食品经营许可申请”已受理"
+    assert notification.body == "您的“食品经营许可申请”已受理。可在“我的事项”中查看办理进度。"
     assert notification.template_code == "workflow.transition"
     assert notification.link == "/a/1/"
     assert notification.read_at is None
@@ -99,7 +99,7 @@ def test_text_is_stored_unescaped_and_escaped_on_the_page(client, citizen):
         template_code="workflow.transition",
         context={"title": "<script>alert(1)</script>", "action_name": "受理"},
     )
-    assert Notification.objects.get().title == "您的<script>alert(1)</script>已受理"
+    assert Notification.objects.get().title == "您的“<script>alert(1)</script>”已受理"
     client.force_login(citizen)
     page = client.get(reverse("core:notifications")).content.decode()
     assert "<script>alert(1)</script>" not in page

@@ -12,6 +12,7 @@ import pytest
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.http import HttpRequest
+from django.test import TestCase
 from stdnum.cn import ric
 
 from yiwang.core import validators
@@ -44,14 +45,21 @@ def _counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in MODELS}
 
 
+def _seed() -> SeedReport:
+    """Seed as `yiwang seed` would: the after-commit work (the engine's messages to applicants) runs
+    when each stage's transaction ends, here inside the outer test transaction."""
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        return seed_demo_city()
+
+
 @pytest.fixture(scope="module")
 def seeded(django_db_setup, django_db_blocker):
     """Seed twice inside one transaction; yield both reports and the counts after each run."""
     with django_db_blocker.unblock(), transaction.atomic():
-        first = seed_demo_city()
+        first = _seed()
         after_first = _counts()
         latest_person = Person.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
-        second = seed_demo_city()
+        second = _seed()
         after_second = _counts()
         latest_person_again = (
             Person.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()
@@ -234,9 +242,10 @@ def test_sample_workflow_history_covers_every_deadline_colour(seeded):
         assert events[0].action == "start"
         assert events[-1].to_state == instance.state
         assert all(a.created_at <= b.created_at for a, b in itertools.pairwise(events))
-    # Overdue items fired their escalation notices to the supervisors.
+    # Overdue items fired their escalation notices to the supervisors and department heads.
     assert Escalation.objects.exists()
-    assert Notification.objects.filter(recipient__username__in=["supervisor", "depthead"]).exists()
+    assert Notification.objects.filter(recipient__username="supervisor").exists()
+    assert Notification.objects.filter(recipient__username="depthead").exists()
 
 
 def test_portal_and_inboxes_have_something_to_show(seeded):
@@ -247,6 +256,35 @@ def test_portal_and_inboxes_have_something_to_show(seeded):
         assert inbox_for(Actor.for_user(User.objects.get(username=username))).exists(), username
     # Data isolation: the other citizen owns none of 王小明's items.
     assert not ProcessInstance.objects.filter(owner__username="citizen2", title__contains="王小明").exists()
+
+
+def test_citizen_has_a_correction_waiting_and_messages_about_their_items(seeded):
+    citizen = User.objects.get(username="citizen")
+    waiting = list(inbox_for(Actor.for_user(citizen)))
+    assert [i.state for i in waiting] == ["correction"]
+    assert waiting[0].owner == citizen
+    messages = list(Notification.objects.filter(recipient=citizen).order_by("pk"))
+    # One message per move made by staff (or the timer) on his items, each linking to 我的事项.
+    moves = ProcessEvent.objects.filter(instance__owner=citizen).exclude(actor=citizen)
+    assert len(messages) == moves.count() >= 10
+    # Each message carries the time of the move it reports; the old ones have been read.
+    assert sorted(m.created_at for m in messages) == sorted(moves.values_list("created_at", flat=True))
+    assert any(m.read_at is None for m in messages) and any(m.read_at is not None for m in messages)
+    own = {str(pk) for pk in ProcessInstance.objects.filter(owner=citizen).values_list("pk", flat=True)}
+    assert {m.link.removeprefix("/my/").removesuffix("/") for m in messages} <= own
+    assert all(m.template_code == "workflow.transition" and m.title.startswith("您的“") for m in messages)
+    assert any("已一次性告知补正，当前状态：待补正" in m.title for m in messages)
+    assert any("营业场所平面图未标注功能分区" in m.body for m in messages)
+
+
+def test_demo_accounts_promise_only_what_this_release_has():
+    available = ("门户首页", "我的事项", "消息中心", "工作台", "管理后台", "我的账号")
+    for persona in accounts.PERSONAS:
+        assert persona.try_this.startswith(available), persona.username
+        for later in ("12345 模块", "一网统管", "协同办公", "驾驶舱", "数据共享", "督办模块", "网上申报"):
+            if later in persona.try_this:
+                assert "后续版本" in persona.try_this, persona.username
+        assert "我的办件" not in persona.try_this
 
 
 def test_workflow_plans_are_deterministic():

@@ -23,11 +23,12 @@ def sign_in(page, username: str) -> None:
     page.click("form button[type=submit]")
 
 
-def test_citizen_signs_in_and_sees_the_portal(page, definitions, city, citizen, clerk):
-    # The window asks for a correction: the application now waits for the citizen.
+def test_citizen_signs_in_sees_the_portal_and_follows_an_item(page, definitions, city, citizen, clerk):
+    # The application is registered for the citizen and the window asks for a correction: it now
+    # waits for the citizen, and the engine told them both moves in the message centre.
     item = start_item(city["center"], "食品经营许可申请（王小明）", owner=citizen)
     transition(item, "request_correction", actor=Actor.for_user(clerk), reason="请补充营业场所证明")
-    Notification.objects.create(recipient=citizen, title="您的办件需要补正材料", body="请补充营业场所证明。")
+    assert Notification.objects.filter(recipient=citizen).count() == 2
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
 
@@ -39,15 +40,35 @@ def test_citizen_signs_in_and_sees_the_portal(page, definitions, city, citizen, 
     assert page.locator("h1#hero-title").inner_text() == "王小明，您好"
     nav = page.locator("nav.site-nav")
     assert nav.locator(".nav-user").inner_text() == "王小明"
-    assert nav.locator(".nav-count").inner_text() == "1"
+    assert nav.locator(".nav-count").inner_text() == "2"
     assert nav.get_by_text("工作台").count() == 0
     task = page.locator("section[aria-labelledby=tasks-title] li")
     assert task.count() == 1
     assert task.inner_text().startswith("食品经营许可申请（王小明）")
     assert "待补正" in task.inner_text()
     assert task.get_attribute("class") == "sla-suspended"
-    assert "您的办件需要补正材料" in page.locator("section[aria-labelledby=notifications-title]").inner_text()
+    messages = page.locator("section[aria-labelledby=notifications-title]").inner_text()
+    assert "您的“食品经营许可申请（王小明）”已一次性告知补正，当前状态：待补正" in messages
+    progress = page.locator("section[aria-labelledby=progress-title] li")
+    assert progress.count() == 1 and "待补正" in progress.inner_text()
     assert problems == []  # no CSP violation, no missing asset
+
+    # 我的事项 lists the item; its page shows the timeline with the reason and the way forward.
+    nav.get_by_role("link", name="我的事项").click()
+    page.wait_for_selector("h1:has-text('我的事项')")
+    row = page.locator(f"tr[data-instance='{item.pk}']")
+    assert "待补正" in row.inner_text() and "待您处理" in row.inner_text()
+    row.get_by_role("link", name="食品经营许可申请（王小明）").click()
+    page.wait_for_selector("ol.timeline")
+    timeline = page.locator("ol.timeline").inner_text()
+    assert "发起" in timeline and "一次性告知补正" in timeline and "请补充营业场所证明" in timeline
+    page.fill("#resubmit-comment", "已补充营业场所证明")
+    page.get_by_role("button", name="提交补正材料").click()
+    page.wait_for_selector(".messages .success")
+    assert page.url.endswith(f"/my/{item.pk}/")
+    assert "待受理" in page.locator(".page-header").inner_text()
+    assert "已补充营业场所证明" in page.locator("ol.timeline").inner_text()
+    assert problems == []
 
     # On a phone the menu folds away behind 菜单 and opens without any inline script.
     page.set_viewport_size({"width": 390, "height": 844})
@@ -55,6 +76,7 @@ def test_citizen_signs_in_and_sees_the_portal(page, definitions, city, citizen, 
     page.click("label.nav-toggle-label")
     assert nav.is_visible()
     assert nav.get_by_text("消息中心").is_visible()
+    assert nav.get_by_text("我的事项").is_visible()
 
 
 def test_staff_signs_in_and_sees_the_inbox_with_deadline_colours(page, definitions, city, clerk):

@@ -45,7 +45,7 @@ def test_citizen_nav_has_messages_with_unread_count_account_and_logout(client):
 
     nav = nav_of(client.get("/").content.decode())
 
-    assert "我的办件" in nav
+    assert '<a href="/my/">我的事项</a>' in nav
     assert 'href="/notifications/"' in nav
     assert '<span class="nav-count" title="未读消息">2</span>' in nav
     assert 'href="/accounts/profile/"' in nav
@@ -74,7 +74,7 @@ def test_staff_nav_has_workbench_but_no_admin_link_without_is_staff(client):
     assert 'href="/workbench/"' in nav
     assert "消息中心" in nav
     assert "管理后台" not in nav
-    assert "我的办件" not in nav
+    assert "我的事项" not in nav
 
 
 def test_admin_link_for_django_staff(client):
