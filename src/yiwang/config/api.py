@@ -6,20 +6,129 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.openapi.schema import OpenAPISchema
+from ninja.parser import Parser
 
 from yiwang import __version__
-from yiwang.core.errors import DomainError
+from yiwang.core.api_schemas import ERROR_DESCRIPTIONS, ErrorEnvelope, error_schema_ref
+from yiwang.core.errors import DomainError, InvalidInput
 from yiwang.identity.api_auth import ApiTokenAuth, SessionAuth
 
-api = NinjaAPI(
+UNSAFE_METHODS = {"post", "put", "patch", "delete"}
+
+
+class YiwangAPI(NinjaAPI):
+    """NinjaAPI whose every failure, including a wrong HTTP method, is the documented envelope."""
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        document_shared_errors(schema)
+        return schema
+
+    def _get_urls(self) -> list[URLPattern | URLResolver]:
+        return [_guarded(pattern) for pattern in super()._get_urls()]
+
+
+def document_shared_errors(schema: dict[str, Any]) -> None:
+    """Add the answers every operation shares to the OpenAPI: 401 where credentials are required,
+    422 and 400 where there is any input (malformed, not JSON, or holding a NUL character), 403
+    (CSRF) on unsafe methods a session may call; and give every documented envelope its Chinese
+    description."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.setdefault("ErrorEnvelope", ErrorEnvelope.model_json_schema())
+    envelope_content = {"application/json": {"schema": error_schema_ref()}}
+    for operations in schema.get("paths", {}).values():
+        for method, operation in operations.items():
+            shared = []
+            if operation.get("security"):
+                shared.append(401)
+                if method in UNSAFE_METHODS:
+                    shared.append(403)
+            if operation.get("parameters") or operation.get("requestBody"):
+                shared += [400, 422]  # 400: a NUL character anywhere, or a body that is not JSON
+            responses = operation.setdefault("responses", {})
+            for status in shared:
+                responses.setdefault(status, {"content": envelope_content})
+            for status, response in responses.items():
+                content = response.get("content", {}).get("application/json", {})
+                if int(status) in ERROR_DESCRIPTIONS and content.get("schema") == error_schema_ref():
+                    response["description"] = ERROR_DESCRIPTIONS[int(status)]
+
+
+NUL_MESSAGE = "请求中含有不允许的控制字符（NUL）"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+class YiwangParser(Parser):
+    """Ninja's JSON/query parser, refusing NUL characters: no field may carry one (PostgreSQL cannot
+    store it in text), so they are turned away at the door with a 400 rather than failing deep down."""
+
+    def parse_body(self, request: HttpRequest) -> dict[str, Any]:
+        data = super().parse_body(request)
+        if _has_nul(data):
+            raise InvalidInput(NUL_MESSAGE, code="invalid_characters")
+        return data
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        if _has_nul(result):
+            raise InvalidInput(NUL_MESSAGE, code="invalid_characters")
+        return result
+
+
+def _guarded(pattern: URLPattern | URLResolver) -> URLPattern | URLResolver:
+    """Wrap one API view: a NUL in the path is refused, and the plain-text 405 Ninja answers for a
+    method the path does not serve becomes the envelope (keeping the Allow header)."""
+    if not isinstance(pattern, URLPattern):
+        return pattern
+    view = pattern.callback
+
+    def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "\x00" in request.path_info:
+            return envelope(request, 400, "invalid_characters", NUL_MESSAGE)
+        response = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        allowed = sorted(m.strip() for m in response["Allow"].split(",") if m.strip())
+        result = envelope(
+            request, 405, "method_not_allowed", "不支持该请求方法", {"allowed_methods": allowed}
+        )
+        result["Allow"] = response["Allow"]
+        return result
+
+    guarded.csrf_exempt = True  # type: ignore[attr-defined]  # as Ninja's own views: auth checks CSRF
+    return URLPattern(pattern.pattern, guarded, pattern.default_args, pattern.name)
+
+
+api = YiwangAPI(
     title="一网 API",
     version="1",
-    description="示范市一网通平台开放接口。错误统一返回 {code, message, details}。",
+    description=(
+        "示范市一网通平台开放接口。错误统一返回 {code, message, details}。"
+        "任何参数和请求体中的字符串都不得包含 NUL 控制字符（返回 400 invalid_characters）。"
+    ),
     auth=[SessionAuth(), ApiTokenAuth()],
+    parser=YiwangParser(),
     urls_namespace="api",
 )
 
@@ -60,9 +169,25 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return envelope(request, 404, "not_found", "请求的资源不存在或无权访问")
 
 
+HTTP_ERRORS: dict[int, tuple[str, str]] = {
+    400: ("malformed_request", "请求内容无法解析，请提交有效的 JSON"),
+    401: ("unauthenticated", "请先登录或提供有效的 API 令牌"),
+    403: ("permission_denied", "没有权限执行此操作"),
+    404: ("not_found", "请求的资源不存在或无权访问"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("payload_too_large", "请求内容过大"),
+    429: ("too_many_requests", "请求过于频繁，请稍后再试"),
+}
+
+
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return envelope(request, exc.status_code, "http_error", str(exc))
+    """Ninja's own HttpErrors carry English text: answer in Chinese, keeping a domain error that caused
+    one (e.g. the parser refusing a body) as it is."""
+    if isinstance(exc.__cause__, DomainError):
+        return _domain_error(request, exc.__cause__)
+    code, message = HTTP_ERRORS.get(exc.status_code, ("http_error", "请求无法处理"))
+    return envelope(request, exc.status_code, code, message, {"reason": str(exc)})
 
 
 @api.get("/version", auth=None, tags=["平台"], summary="平台版本")

@@ -1,8 +1,6 @@
 """API endpoints of the core app: reference data (regions, organisations, dictionaries, the
 working-day calendar) for any authenticated caller, and scoped, masked subject records."""
 
-from __future__ import annotations
-
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
@@ -11,15 +9,28 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from yiwang.core import actions, calendar, dictionaries, masking, selectors
+from yiwang.core.api_schemas import BoundedPageNumberPagination, errors
 from yiwang.core.errors import InvalidInput
 from yiwang.core.models import Enterprise, Organization, Person, Region
 
 router = Router(tags=["core"])
 
 PAGE_SIZE = 20
+
+# Deadlines are computed for real cases: far-off years would reach local mean time offsets
+# (+08:05:43 before 1901, not valid RFC 3339) or overflow datetime near year 9999.
+DEADLINE_YEARS = (1970, 2099)
+
+# Filters the selectors check themselves (a clear Chinese 400 for other values): the OpenAPI lists
+# the allowed values so clients and generated tests know them; empty means no filter. (No `from __future__ import
+# annotations` in this module: Ninja resolves string annotations of a paginated view in
+# ninja.pagination's namespace, where these aliases do not exist.)
+RegionLevel = Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *Region.Level.values]})]
+OrganizationType = Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *Organization.Type.values]})]
 
 
 # -- schemas ------------------------------------------------------------------------------------
@@ -51,7 +62,7 @@ class RegionNodeOut(Schema):
     code: str
     name: str
     level: str
-    children: list[RegionNodeOut] = []
+    children: list["RegionNodeOut"] = []
 
 
 RegionNodeOut.model_rebuild()
@@ -226,32 +237,36 @@ def _person_out(person: Person, *, masked: bool) -> dict[str, Any]:
 # -- reference data -----------------------------------------------------------------------------
 
 
-@router.get("/regions", response=list[RegionOut], summary="行政区划列表")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@router.get("/regions", response={200: list[RegionOut], **errors(400, 404)}, summary="行政区划列表")
+@paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def regions(
     request: HttpRequest,
     parent: str | None = Query(None, description="上级区划代码（只列直接下级）"),
-    level: str | None = Query(None, description="层级：city / district / street / community"),
+    level: Annotated[
+        RegionLevel | None, Query(description="层级：city / district / street / community")
+    ] = None,
     search: str | None = Query(None, description="名称关键字或代码前缀"),
 ) -> Any:
     return selectors.regions_list(actor=request.auth, parent=parent, level=level, search=search)  # type: ignore[attr-defined]
 
 
-@router.get("/regions/tree", response=list[RegionNodeOut], summary="行政区划树")
+@router.get("/regions/tree", response={200: list[RegionNodeOut], **errors(400, 404)}, summary="行政区划树")
 def regions_tree(
     request: HttpRequest,
     root: str | None = Query(None, description="从该区划代码开始（默认整棵树）"),
-    max_level: str | None = Query(None, description="最深层级，如 street 不含社区"),
+    max_level: Annotated[RegionLevel | None, Query(description="最深层级，如 street 不含社区")] = None,
 ) -> Any:
     return selectors.region_tree(actor=request.auth, root=root, max_level=max_level)  # type: ignore[attr-defined]
 
 
-@router.get("/organizations", response=list[OrganizationOut], summary="部门/单位列表")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@router.get(
+    "/organizations", response={200: list[OrganizationOut], **errors(400, 404)}, summary="部门/单位列表"
+)
+@paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def organizations(
     request: HttpRequest,
     region: str | None = Query(None, description="区划代码（含下级区划）"),
-    type: str | None = Query(None, description="单位类型"),
+    type: Annotated[OrganizationType | None, Query(description="单位类型")] = None,
     parent: str | None = Query(None, description="上级单位编码"),
     search: str | None = Query(None, description="名称/简称关键字或统一社会信用代码"),
 ) -> Any:
@@ -264,12 +279,14 @@ def organizations(
     )
 
 
-@router.get("/organizations/{code}", response=OrganizationOut, summary="部门/单位详情")
+@router.get("/organizations/{code}", response={200: OrganizationOut, **errors(404)}, summary="部门/单位详情")
 def organization_detail(request: HttpRequest, code: str) -> Any:
     return selectors.organization_get(actor=request.auth, code=code)  # type: ignore[attr-defined]
 
 
-@router.get("/dictionaries/{code}", response=DictionaryOut, summary="字典及其启用的条目")
+@router.get(
+    "/dictionaries/{code}", response={200: DictionaryOut, **errors(404)}, summary="字典及其启用的条目"
+)
 def dictionary_detail(request: HttpRequest, code: str) -> Any:
     dictionary = dictionaries.dictionary_get(code)
     return {
@@ -286,8 +303,12 @@ def dictionary_detail(request: HttpRequest, code: str) -> Any:
 # -- subjects -----------------------------------------------------------------------------------
 
 
-@router.get("/persons", response=list[PersonMaskedOut], summary="自然人列表（按数据权限，脱敏）")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@router.get(
+    "/persons",
+    response={200: list[PersonMaskedOut], **errors(403, 404)},
+    summary="自然人列表（按数据权限，脱敏）",
+)
+@paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def persons(
     request: HttpRequest,
     search: str | None = Query(None, description="姓名关键字，或完整的身份证号/手机号"),
@@ -296,7 +317,11 @@ def persons(
     return selectors.persons_list(actor=request.auth, search=search, region=region)  # type: ignore[attr-defined]
 
 
-@router.get("/persons/{uid}", response=PersonOut, summary="自然人详情（脱敏；可凭权限和事由查看完整信息）")
+@router.get(
+    "/persons/{uid}",
+    response={200: PersonOut, **errors(400, 403, 404)},
+    summary="自然人详情（脱敏；可凭权限和事由查看完整信息）",
+)
 def person_detail(
     request: HttpRequest,
     uid: UUID,
@@ -310,8 +335,10 @@ def person_detail(
     return _person_out(person, masked=not unmask)
 
 
-@router.get("/enterprises", response=list[EnterpriseOut], summary="法人列表（按数据权限）")
-@paginate(PageNumberPagination, page_size=PAGE_SIZE)
+@router.get(
+    "/enterprises", response={200: list[EnterpriseOut], **errors(403, 404)}, summary="法人列表（按数据权限）"
+)
+@paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
 def enterprises(
     request: HttpRequest,
     search: str | None = Query(None, description="名称关键字或完整的统一社会信用代码"),
@@ -321,7 +348,7 @@ def enterprises(
     return selectors.enterprises_list(actor=request.auth, search=search, region=region, type=type)  # type: ignore[attr-defined]
 
 
-@router.get("/enterprises/{uid}", response=EnterpriseOut, summary="法人详情")
+@router.get("/enterprises/{uid}", response={200: EnterpriseOut, **errors(404)}, summary="法人详情")
 def enterprise_detail(request: HttpRequest, uid: UUID) -> Any:
     return selectors.enterprise_get(actor=request.auth, uid=uid)  # type: ignore[attr-defined]
 
@@ -330,7 +357,9 @@ def enterprise_detail(request: HttpRequest, uid: UUID) -> Any:
 
 
 @router.get(
-    "/calendar/workdays", response=CalendarRangeOut, summary="工作日历：区间内每天是否上班（含节假日、调休）"
+    "/calendar/workdays",
+    response={200: CalendarRangeOut, **errors(400)},
+    summary="工作日历：区间内每天是否上班（含节假日、调休）",
 )
 def calendar_workdays(
     request: HttpRequest,
@@ -341,7 +370,9 @@ def calendar_workdays(
     return {"start": start, "end": end, "workdays": sum(1 for d in days if d.is_workday), "days": days}
 
 
-@router.get("/calendar/deadline", response=DeadlineOut, summary="按工作日或工作小时计算期限")
+@router.get(
+    "/calendar/deadline", response={200: DeadlineOut, **errors(400)}, summary="按工作日或工作小时计算期限"
+)
 def calendar_deadline(
     request: HttpRequest,
     start: Annotated[
@@ -358,6 +389,11 @@ def calendar_deadline(
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment, timezone.get_current_timezone())
     moment = timezone.localtime(moment)
+    if not DEADLINE_YEARS[0] <= moment.year <= DEADLINE_YEARS[1]:
+        raise InvalidInput(
+            f"起算时间应在 {DEADLINE_YEARS[0]} 年至 {DEADLINE_YEARS[1]} 年之间",
+            code="deadline_start_out_of_range",
+        )
     work = calendar.get_calendar()
     if working_days is not None:
         deadline = work.add_working_days(moment, working_days)

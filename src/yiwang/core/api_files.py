@@ -9,6 +9,7 @@ from django.http import FileResponse, HttpRequest
 from ninja import File, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from yiwang.core.api_schemas import errors
 from yiwang.core.files import file_open_for, file_response, file_store
 from yiwang.core.models import StoredFile
 
@@ -25,15 +26,9 @@ class FileOut(Schema):
     created_at: datetime
 
 
-class FileErrorOut(Schema):
-    code: str
-    message: str
-    details: object | None = None
-
-
 @router.post(
     "/",
-    response={201: FileOut, 400: FileErrorOut, 403: FileErrorOut, 413: FileErrorOut},
+    response={201: FileOut, **errors(400, 403, 413)},
     summary="上传附件",
     description="multipart 上传一个文件；检查大小上限和真实文件类型，返回 SHA-256 与 SM3 摘要。",
 )
@@ -41,14 +36,14 @@ def upload_file(request: HttpRequest, file: File[UploadedFile]) -> Status[Stored
     return Status(201, file_store(actor=request.auth, upload=file))  # type: ignore[attr-defined]
 
 
-@router.get("/{uid}", response={200: FileOut, 404: FileErrorOut}, summary="查看附件信息")
+@router.get("/{uid}", response={200: FileOut, **errors(404)}, summary="查看附件信息")
 def file_metadata(request: HttpRequest, uid: str) -> StoredFile:
     return file_open_for(request.auth, uid)  # type: ignore[attr-defined]
 
 
 @router.get(
     "/{uid}/content",
-    response={200: None, 404: FileErrorOut},
+    response={200: None, **errors(404)},
     summary="下载附件内容",
     openapi_extra={
         "responses": {200: {"description": "文件内容", "content": {"application/octet-stream": {}}}}

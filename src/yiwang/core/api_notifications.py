@@ -7,8 +7,9 @@ from datetime import datetime
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from yiwang.core.api_schemas import BoundedPageNumberPagination, DatabaseId
 from yiwang.core.models import Notification
 from yiwang.core.notifications import (
     notification_mark_all_read,
@@ -36,7 +37,7 @@ class NotificationOut(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] = Field(..., max_length=500, description="要标为已读的消息 id")
+    ids: list[DatabaseId] = Field(..., max_length=500, description="要标为已读的消息 id")
 
 
 class UpdatedOut(Schema):
@@ -48,7 +49,7 @@ class CountOut(Schema):
 
 
 @router.get("/", response=list[NotificationOut], summary="我的消息列表")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(BoundedPageNumberPagination, page_size=20)
 def list_notifications(request: HttpRequest, unread: bool = False) -> QuerySet[Notification]:
     return notifications_for(request.auth, unread_only=unread)  # type: ignore[attr-defined]
 

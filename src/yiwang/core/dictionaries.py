@@ -7,6 +7,7 @@ Entries carry extension data validated by the dictionary's `entry_schema` (JSON 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ from yiwang.core.errors import NotFound
 from yiwang.core.models import Dictionary
 
 _KEY = "yiwang:dictionary:v1:{code}"
+_CODE = re.compile(r"[-a-zA-Z0-9_]{1,64}")  # Dictionary.code is a SlugField(max_length=64)
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,8 @@ def _timeout() -> int:
 
 def dictionary_get(code: str) -> CachedDictionary:
     """The dictionary with all its entries (active and inactive); `NotFound` for an unknown code."""
+    if not _CODE.fullmatch(code):  # never a cache key: memcached refuses spaces, control characters
+        raise NotFound("字典不存在（编码只含字母、数字、- 和 _）", code="dictionary_not_found")
     key = _KEY.format(code=code)
     cached = cache.get(key)
     if isinstance(cached, CachedDictionary):

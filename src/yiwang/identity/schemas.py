@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Annotated
 from uuid import UUID
 
 from ninja import Field, Schema
+
+from yiwang.core.api_schemas import JSON_INTEGER
 
 
 class RoleOut(Schema):
@@ -15,7 +18,9 @@ class RoleOut(Schema):
     data_scope_label: str
 
 
-class OrganizationOut(Schema):
+class MembershipOut(Schema):
+    """A department the account works in, with the roles held there."""
+
     id: int
     name: str
     is_primary: bool
@@ -23,7 +28,9 @@ class OrganizationOut(Schema):
     roles: list[RoleOut]
 
 
-class EnterpriseOut(Schema):
+class EnterpriseAuthorizationOut(Schema):
+    """An enterprise the account may act for, and in which role."""
+
     uid: str
     name: str
     role: str
@@ -41,8 +48,8 @@ class MeOut(Schema):
     assurance_label: str
     mfa_enabled: bool
     permissions: list[str]
-    organizations: list[OrganizationOut]
-    enterprises: list[EnterpriseOut]
+    organizations: list[MembershipOut]
+    enterprises: list[EnterpriseAuthorizationOut]
 
 
 class TokenOut(Schema):
@@ -57,7 +64,9 @@ class TokenOut(Schema):
 
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100, description="用途，如「数据共享同步脚本」")
-    days: int | None = Field(default=None, ge=1, le=365, description="有效期（天），默认 90")
+    days: Annotated[int, Field(ge=1, le=365), JSON_INTEGER] | None = Field(
+        default=None, description="有效期（天），默认 90"
+    )
 
 
 class TokenCreatedOut(Schema):

@@ -5,8 +5,9 @@ from uuid import UUID
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
+from yiwang.core.api_schemas import BoundedPageNumberPagination, errors
 from yiwang.core.errors import InvalidInput
 from yiwang.workflow import actions, selectors
 from yiwang.workflow.schemas import (
@@ -29,7 +30,7 @@ class InboxFilters(Schema):
 
 
 @router.get("/inbox", response=list[InstanceOut], summary="我的待办")
-@paginate(PageNumberPagination, page_size=20)
+@paginate(BoundedPageNumberPagination, page_size=20)
 def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
     return selectors.inbox_for(request.auth, **filters.dict())  # type: ignore[attr-defined]
 
@@ -44,14 +45,20 @@ def _detail(request: HttpRequest, instance: Any) -> dict[str, Any]:
 
 
 @router.get(
-    "/instances/{instance_id}", response=InstanceDetailOut, summary="流程实例详情（含办理历史与可办动作）"
+    "/instances/{instance_id}",
+    response={200: InstanceDetailOut, **errors(404)},
+    summary="流程实例详情（含办理历史与可办动作）",
 )
 def instance_detail(request: HttpRequest, instance_id: UUID) -> Any:
     instance = selectors.instance_for(request.auth, instance_id)  # type: ignore[attr-defined]
     return _detail(request, instance)
 
 
-@router.post("/instances/{instance_id}/transitions", response=TransitionOut, summary="办理（执行流程动作）")
+@router.post(
+    "/instances/{instance_id}/transitions",
+    response={200: TransitionOut, **errors(400, 403, 404, 409)},
+    summary="办理（执行流程动作）",
+)
 def instance_transition(request: HttpRequest, instance_id: UUID, payload: TransitionIn) -> Any:
     actor = request.auth  # type: ignore[attr-defined]
     instance = selectors.instance_for(actor, instance_id)
@@ -71,7 +78,7 @@ def instance_transition(request: HttpRequest, instance_id: UUID, payload: Transi
     return {"instance": instance, "event": event}
 
 
-@router.get("/definitions", response=list[DefinitionOut], summary="流程定义列表")
-@paginate(PageNumberPagination, page_size=50)
+@router.get("/definitions", response={200: list[DefinitionOut], **errors(403)}, summary="流程定义列表")
+@paginate(BoundedPageNumberPagination, page_size=50)
 def definitions(request: HttpRequest, status: str | None = None, code: str | None = None) -> Any:
     return selectors.definitions_for(request.auth, status=status, code=code)  # type: ignore[attr-defined]

@@ -8,6 +8,8 @@ from uuid import UUID
 
 from ninja import Field, Schema
 
+from yiwang.core.api_schemas import DatabaseId
+
 
 class InstanceOut(Schema):
     id: UUID
@@ -83,7 +85,7 @@ class TransitionIn(Schema):
     comment: str = Field("", max_length=4000)
     fields: dict[str, Any] = Field(default_factory=dict, description="动作要求的办理信息，如 reason、days")
     attachments: list[UUID] = Field(default_factory=list, description="本人上传的附件 uid")
-    organization_id: int | None = Field(None, description="派单/改派的承办部门")
+    organization_id: DatabaseId | None = Field(None, description="派单/改派的承办部门")
 
 
 class TransitionOut(Schema):
