@@ -25,7 +25,8 @@ def test_timer_is_scheduled_once_however_often_workers_start(database_tasks):
     assert DBTaskResult.objects.filter(task_path=tick_task.module_path, status="READY").count() == 1
 
 
-@pytest.mark.django_db
+# transaction=True: the worker closes its database connection when it stops, as in production.
+@pytest.mark.django_db(transaction=True)
 def test_worker_runs_the_timer_and_schedules_the_next_run(database_tasks):
     call_command("worker", batch=True, startup_delay=False, stdout=io.StringIO())
     runs = DBTaskResult.objects.filter(task_path=tick_task.module_path)
