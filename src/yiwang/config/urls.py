@@ -19,5 +19,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("yiwang.identity.urls")),
     path("", include("yiwang.core.urls")),
+    path("services/", include("yiwang.services.urls")),
     path("", include("yiwang.web.urls")),
 ]

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "yiwang.core",
     "yiwang.identity",
     "yiwang.workflow",
+    "yiwang.services",
     "yiwang.web",
 ]
 

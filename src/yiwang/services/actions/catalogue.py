@@ -1,0 +1,3 @@
+"""Writes on the catalogue (事项目录)."""
+
+from __future__ import annotations

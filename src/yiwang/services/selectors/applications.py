@@ -1,0 +1,3 @@
+"""Reads of applications."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Reads of the catalogue."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""Statistics of applications."""
+
+from __future__ import annotations
