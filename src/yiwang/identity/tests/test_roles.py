@@ -23,6 +23,7 @@ EXPECTED = {
     "data_officer": ("数据管理员", DataScope.DEPARTMENT),
     "leader": ("领导", DataScope.ALL),
     "platform_admin": ("平台管理员", DataScope.ALL),
+    "catalog_admin": ("事项管理员", DataScope.DEPARTMENT),
 }
 
 
@@ -55,9 +56,20 @@ def test_seeded_permissions_are_well_formed():
                 "workflow.view_instance",
             },
         ),
-        ("department_head", {"services.approve_extension", "workflow.view_instance", "core.view_person"}),
+        (
+            "department_head",
+            {
+                "services.approve_extension",
+                "workflow.view_instance",
+                "core.view_person",
+                "services.view_application",
+                "services.view_statistics",
+                "services.manage_catalog",
+            },
+        ),
         ("grid_inspector", {"cityops.report_incident", "cityops.verify_incident"}),
-        ("leader", {"cockpit.view"}),
+        ("leader", {"cockpit.view", "services.view_statistics"}),
+        ("catalog_admin", {"services.manage_catalog", "services.view_statistics"}),
         (
             "platform_admin",
             {
@@ -70,6 +82,9 @@ def test_seeded_permissions_are_well_formed():
                 "workflow.view_definition",
                 "core.view_person",
                 "core.view_enterprise",
+                "services.view_application",
+                "services.view_statistics",
+                "services.manage_catalog",
             },
         ),
     ],
