@@ -51,3 +51,39 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     page = context.new_page()
     yield page
     context.close()
+
+
+def _replay_data_migrations() -> None:
+    """Run every RunPython of the project's migrations again (they are idempotent seeds)."""
+    from django.apps import apps
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.operations import RunPython
+
+    loader = MigrationLoader(connection, ignore_no_migrations=True)
+    seen: set[tuple[str, str]] = set()
+    for leaf in loader.graph.leaf_nodes():
+        for node in loader.graph.forwards_plan(leaf):
+            if node in seen or node[0] not in {"core", "identity", "workflow", "services"}:
+                continue
+            seen.add(node)
+            for operation in loader.graph.nodes[node].operations:
+                if isinstance(operation, RunPython):
+                    operation.code(apps, None)
+
+
+@pytest.fixture(autouse=True)
+def _seed_data_for_transactional_tests(request: Any) -> None:
+    """A transactional test starts after the previous one flushed every table, which also removes
+    what the data migrations seeded (standard roles, holiday calendar, dictionaries): put it back."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    request.getfixturevalue("transactional_db")
+    from django.core.cache import cache
+
+    from yiwang.core.calendar import invalidate_calendar
+
+    _replay_data_migrations()
+    invalidate_calendar()
+    cache.clear()

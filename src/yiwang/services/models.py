@@ -314,3 +314,101 @@ class ApplicationSequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.implementation_code} {self.day:%Y%m%d} #{self.last_number}"
+
+
+# -- staff handling (staff helper; migration 0002_application_notes) ---------------------------------
+
+
+class ApplicationNote(models.Model):
+    """内部备注 on an application: visible only to staff who can see the application."""
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="notes"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("作者"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("内容"))
+    created_at = models.DateTimeField(_("时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("办件内部备注")
+        verbose_name_plural = _("办件内部备注")
+        ordering = ["application", "created_at", "id"]
+        indexes = [models.Index(fields=["application", "created_at"], name="services_note_app_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.text[:20]}"
+
+
+class ApplicationDelivery(models.Model):
+    """送达: how the result of a completed application reached the applicant."""
+
+    class Method(models.TextChoices):
+        WINDOW = "window", _("窗口领取")
+        POST = "post", _("邮政寄递")
+        ONLINE = "online", _("网上送达")
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    method = models.CharField(_("送达方式"), max_length=16, choices=Method.choices)
+    tracking_no = models.CharField(_("邮寄单号"), max_length=64, blank=True)
+    note = models.CharField(_("说明"), max_length=255, blank=True)
+    delivered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("送达人"), on_delete=models.PROTECT, related_name="+"
+    )
+    delivered_at = models.DateTimeField(_("送达时间"))
+
+    class Meta:
+        verbose_name = _("办件送达")
+        verbose_name_plural = _("办件送达")
+        ordering = ["application", "delivered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application} · {self.get_method_display()}"
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: asked by the handling staff, approved (the workflow's `extend`) or rejected by a head."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("未批准")
+
+    application = models.ForeignKey(
+        Application, verbose_name=_("办件"), on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    days = models.PositiveSmallIntegerField(_("延长工作日"))
+    reason = models.TextField(_("延期理由"))
+    status = models.CharField(_("状态"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_comment = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+        ordering = ["application", "requested_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=Q(status="pending"),
+                name="services_extension_one_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application} 延期 {self.days} 个工作日"

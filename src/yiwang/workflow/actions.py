@@ -543,6 +543,48 @@ class TickResult:
         return any(asdict(self).values())
 
 
+def instance_assign(*, actor: Actor, instance: ProcessInstance, assignee: Any) -> ProcessInstance:
+    """指派: make `assignee` (a staff member of the instance's department) the one handling it.
+
+    The actor must be able to view the instance within its data scope; the assignee must belong to
+    the owning department. Audited; the history is not changed (assignment is not a state move)."""
+    from yiwang.identity.models import Membership
+    from yiwang.workflow.permissions import VIEW_INSTANCE
+
+    with transaction.atomic():
+        locked = (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("organization")
+            .filter(pk=instance.pk)
+            .first()
+        )
+        if locked is None or not actor.can_reach(
+            VIEW_INSTANCE,
+            organization_id=locked.organization_id,
+            organization_path=locked.organization.path,
+            region_path=locked.region_path,
+            owner_id=None,
+        ):
+            raise NotFound("流程实例不存在或无权查看", code="workflow_instance_not_found")
+        if locked.completed_at is not None:
+            raise Conflict("该事项已办结，不能指派", code="workflow_completed")
+        if assignee is None or not getattr(assignee, "is_active", False):
+            raise InvalidInput("被指派人不存在或已停用", code="workflow_assignee_invalid")
+        if not Membership.objects.filter(user=assignee, organization_id=locked.organization_id).exists():
+            raise InvalidInput("只能指派给本部门的工作人员", code="workflow_assignee_invalid")
+        previous = locked.assignee_id
+        locked.assignee = assignee
+        locked.save(update_fields=["assignee", "updated_at"])
+        audit_record(
+            actor=actor,
+            action="workflow.instance_assign",
+            obj=locked,
+            summary=f"指派「{locked.title}」给 {assignee}",
+            data={"assignee": assignee.pk, "previous": previous},
+        )
+    return locked
+
+
 def _ancestor_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 

@@ -65,7 +65,14 @@ def test_admin_login_uses_the_platform_login(client):
     assert response["Location"] == "/accounts/login/?next=/admin/"
 
 
-PUBLIC_OPERATIONS = {("get", "/api/v1/version")}
+# The catalogue and its guides are public information (办事指南 must be readable without login).
+PUBLIC_OPERATIONS = {
+    ("get", "/api/v1/version"),
+    ("get", "/api/v1/services/items"),
+    ("get", "/api/v1/services/items/{implementation_code}"),
+    ("get", "/api/v1/services/items/{implementation_code}/guide"),
+    ("get", "/api/v1/services/items/{implementation_code}/versions"),
+}
 
 
 def _operations():

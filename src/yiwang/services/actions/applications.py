@@ -1,3 +1,701 @@
-"""Writes on applications (办件)."""
+"""Writes on applications (办件) by their applicants: drafts, submission, resubmission after 补正, withdrawal.
+
+Submission (`application_submit`) validates the form (`services.forms.form_data_errors`) and the
+materials, numbers the application (实施编码 + yyyymmdd + 4-digit daily sequence from the locked
+`ApplicationSequence` row) and starts the item's process definition with the item's promised days
+as the overall time limit (at least one working day: a 即办件 promised in 0 days still has the day
+of acceptance). It is idempotent per (applicant, key): the applicant's row is locked while
+the key is looked up, and the partial unique constraint `services_application_idempotent` backs it up.
+
+The atomic workflow hook `keep_application_in_step` (registered when this module is imported,
+i.e. in `ServicesConfig.ready`) keeps `Application.status` equal to the instance's state and fills
+`accepted_at`, `due_at`, `completed_at` and `completed_on_time`. 即办件 (handling kind instant)
+complete on acceptance: the same hook, seeing the `accept` of an instant item, runs 审查通过 → 准予许可
+→ 办结送达 as the system within the accepting transaction (the definition stays the shared one).
+
+`application_file_visible` is registered as a file access rule: the applicant (or an agent of the
+applicant enterprise) and staff whose `services.view_application` scope reaches the application may
+open its materials and its result file."""
 
 from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yiwang.core.audit import audit_record
+from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.files import TYPE_EXTENSIONS, file_store, register_file_access_rule
+from yiwang.core.models import Enterprise, Person, StoredFile
+from yiwang.identity.actor import Actor
+from yiwang.services.access import application_file_visible
+from yiwang.services.forms import fill_file_fields, form_data_errors
+from yiwang.services.models import (
+    Application,
+    ApplicationMaterial,
+    ApplicationSequence,
+    MaterialRequirement,
+    ServiceItem,
+)
+from yiwang.workflow import actions as workflow_actions
+from yiwang.workflow.hooks import TransitionNotice, on_transition
+from yiwang.workflow.models import ProcessInstance
+
+logger = logging.getLogger(__name__)
+
+MAX_FORM_BYTES = 64 * 1024
+MAX_KEY_LENGTH = 64
+APPLICATION_CONTENT_TYPE = "services.application"
+INSTANT_COMMENT = "即办件，受理即办结"
+TERMINAL = {
+    Application.Status.COMPLETED,
+    Application.Status.REFUSED,
+    Application.Status.WITHDRAWN,
+}
+_CONDITION = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(==|=|!=)\s*(.+?)\s*$")
+_BARE_CONDITION = re.compile(r"^\s*(!?)\s*([A-Za-z_][A-Za-z0-9_]*)\s*$")
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _require_applicant(actor: Actor) -> Any:
+    if actor.user is None:
+        raise PermissionDenied("请先登录后再申报", code="unauthenticated")
+    if getattr(actor.user, "kind", "") == "staff" and not actor.is_superuser:
+        raise PermissionDenied(
+            "工作人员账号不能在网上申报，请使用个人或法人账号", code="application_applicant_only"
+        )
+    return actor.user
+
+
+@dataclass(frozen=True)
+class Subject:
+    person: Person | None
+    enterprise: Enterprise | None
+
+
+def applicant_subject(actor: Actor, item: ServiceItem, enterprise: Enterprise | None = None) -> Subject:
+    """Who applies: the chosen enterprise (it must be one the actor acts for), the actor's only
+    enterprise for an enterprise account, or the actor's own person record."""
+    user = _require_applicant(actor)
+    if enterprise is None and getattr(user, "kind", "") == "enterprise":
+        if len(actor.enterprise_ids) == 1:
+            enterprise = Enterprise.objects.get(pk=next(iter(actor.enterprise_ids)))
+        elif actor.enterprise_ids:
+            raise InvalidInput("请选择以哪家企业的名义申报", code="application_enterprise_required")
+    if enterprise is not None:
+        if enterprise.pk not in actor.enterprise_ids and not actor.is_superuser:
+            raise PermissionDenied(
+                "您未获得该企业的授权，不能以其名义申报", code="application_enterprise_forbidden"
+            )
+        subject = Subject(person=None, enterprise=enterprise)
+        kind, label = ServiceItem.ServedSubject.ENTERPRISE, "法人"
+    else:
+        person = user.person
+        if person is None:
+            raise InvalidInput(
+                "您的账号尚未关联实名信息（自然人），请先完成实名认证", code="application_subject_missing"
+            )
+        subject = Subject(person=person, enterprise=None)
+        kind, label = ServiceItem.ServedSubject.PERSON, "自然人"
+    served = item.served_subjects or []
+    if served and kind not in served:
+        raise InvalidInput(f"该事项不面向{label}办理", code="application_subject_not_served")
+    return subject
+
+
+def _check_item(item: ServiceItem) -> None:
+    if item.status != ServiceItem.Status.PUBLISHED or not item.is_current:
+        raise Conflict(
+            "该事项未发布或已更新版本，请重新打开办事指南后申报", code="application_item_unavailable"
+        )
+
+
+def _check_data(data: Any) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        raise InvalidInput("申请表应为对象（键值对）", code="application_form_invalid")
+    try:
+        encoded = json.dumps(dict(data), ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise InvalidInput(
+            "申请表只能包含文字、数字、列表等简单数据", code="application_form_invalid"
+        ) from exc
+    if len(encoded.encode()) > MAX_FORM_BYTES:
+        raise InvalidInput("申请表内容过长", code="application_form_too_large")
+    return dict(data)
+
+
+def _validate_form(item: ServiceItem, data: dict[str, Any], *, check_files: bool) -> None:
+    problems = form_data_errors(item, data, check_files=check_files)
+    if problems:
+        more = f"（共 {len(problems)} 处）" if len(problems) > 1 else ""
+        raise InvalidInput(
+            f"申请表填写有误：{problems[0]}{more}", code="application_form_invalid", details=problems
+        )
+
+
+def condition_applies(condition: str, data: Mapping[str, Any]) -> bool | None:
+    """Whether a conditional material's `condition` holds for `data`; None when it is free text.
+
+    Expressible conditions name a form field: ``has_agent`` / ``!has_agent`` (truthy),
+    ``category=restaurant``, ``category!=retail`` (``true``/``false``/numbers compare as JSON)."""
+    if not condition:
+        return None
+    bare = _BARE_CONDITION.match(condition)
+    if bare:
+        negate, name = bare.groups()
+        if name not in data:
+            return None if negate else False
+        return not data[name] if negate else bool(data[name])
+    match = _CONDITION.match(condition)
+    if not match:
+        return None
+    name, operator, raw = match.groups()
+    raw = raw.strip("\"'")
+    try:
+        expected: Any = json.loads(raw)
+    except ValueError:
+        expected = raw
+    actual = data.get(name)
+    equal = actual == expected or str(actual) == raw
+    return equal if operator in ("=", "==") else not equal
+
+
+def _extension(name: str) -> str:
+    return os.path.splitext(name)[1].lower().lstrip(".")
+
+
+def _format_ok(requirement: MaterialRequirement, name: str, content_type: str | None = None) -> bool:
+    formats = {str(f).lower().lstrip(".") for f in requirement.formats or []}
+    if not formats:
+        return True
+    if "jpg" in formats or "jpeg" in formats:
+        formats |= {"jpg", "jpeg"}
+    extensions = {_extension(name)}
+    if content_type:
+        extensions.add(TYPE_EXTENSIONS.get(content_type, "").lstrip("."))
+    return bool(extensions & formats)
+
+
+def _format_error(requirement: MaterialRequirement) -> InvalidInput:
+    allowed = "、".join(str(f).upper() for f in requirement.formats or [])
+    return InvalidInput(
+        f"「{requirement.name}」只接受 {allowed} 格式的文件",
+        code="application_material_format",
+        details={"material": requirement.code, "formats": list(requirement.formats or [])},
+    )
+
+
+def _size_error(requirement: MaterialRequirement) -> InvalidInput:
+    return InvalidInput(
+        f"「{requirement.name}」的文件不能超过 {requirement.max_size_mb} MB",
+        code="application_material_too_large",
+        details={"material": requirement.code, "max_mb": requirement.max_size_mb},
+    )
+
+
+def _store_materials(
+    actor: Actor,
+    item: ServiceItem,
+    requirements: dict[str, MaterialRequirement],
+    materials: Mapping[str, Any],
+) -> dict[str, StoredFile]:
+    """Resolve `materials` ({code: upload, StoredFile or file uid}) to stored files of the actor."""
+    unknown = sorted(str(code) for code in materials if code not in requirements)
+    if unknown:
+        raise InvalidInput(
+            f"该事项没有这些申请材料：{'、'.join(unknown)[:200]}",
+            code="application_material_unknown",
+            details={"materials": unknown[:20]},
+        )
+    stored: dict[str, StoredFile] = {}
+    references: dict[str, str] = {}
+    for code, value in materials.items():
+        requirement = requirements[code]
+        if requirement.source != MaterialRequirement.Source.UPLOAD:
+            raise InvalidInput(
+                f"「{requirement.name}」由{requirement.get_source_display()}获取，无需上传",
+                code="application_material_not_uploadable",
+                details={"material": code},
+            )
+        if value is None or value == "":
+            continue
+        if isinstance(value, StoredFile):
+            references[code] = str(value.uid)
+        elif isinstance(value, uuid.UUID | str):
+            references[code] = str(value)
+        else:
+            name = str(getattr(value, "name", "") or "")
+            size = getattr(value, "size", None)
+            if isinstance(size, int) and size > requirement.max_size_mb * 1024 * 1024:
+                raise _size_error(requirement)
+            if not _format_ok(requirement, name):
+                raise _format_error(requirement)
+            stored[code] = file_store(actor=actor, upload=value, organization=item.organization)
+    if references:
+        valid = {}
+        for code, raw in references.items():
+            try:
+                valid[code] = uuid.UUID(raw)
+            except ValueError:
+                raise InvalidInput(
+                    f"「{requirements[code].name}」的文件标识无效",
+                    code="application_material_file_invalid",
+                    details={"material": code},
+                ) from None
+        files = {f.uid: f for f in StoredFile.objects.filter(uid__in=valid.values())}
+        for code, key in valid.items():
+            found = files.get(key)
+            if found is None or (found.owner_id != actor.user_id and not actor.is_superuser):
+                raise InvalidInput(
+                    f"「{requirements[code].name}」的文件不存在或不是您上传的",
+                    code="application_material_file_invalid",
+                    details={"material": code},
+                )
+            stored[code] = found
+    for code, file in stored.items():
+        requirement = requirements[code]
+        if file.size > requirement.max_size_mb * 1024 * 1024:
+            raise _size_error(requirement)
+        if not _format_ok(requirement, file.name, file.content_type):
+            raise _format_error(requirement)
+    return stored
+
+
+def missing_materials(
+    requirements: Mapping[str, MaterialRequirement], present: set[str], data: Mapping[str, Any]
+) -> list[MaterialRequirement]:
+    """Upload materials still missing: the required ones, and the conditional ones whose
+    (expressible) condition holds. E-licence and shared-data materials are satisfied later."""
+    missing = []
+    for code, requirement in requirements.items():
+        if requirement.source != MaterialRequirement.Source.UPLOAD or code in present:
+            continue
+        if requirement.requirement == MaterialRequirement.Requirement.REQUIRED or condition_applies(
+            requirement.condition, data
+        ):
+            missing.append(requirement)
+    return missing
+
+
+def _raise_missing(missing: list[MaterialRequirement]) -> None:
+    if missing:
+        names = "、".join(r.name for r in missing)
+        raise InvalidInput(
+            f"请上传以下申请材料：{names}",
+            code="application_materials_missing",
+            details=[{"code": r.code, "name": r.name} for r in missing],
+        )
+
+
+def _requirements(item: ServiceItem) -> dict[str, MaterialRequirement]:
+    return {r.code: r for r in MaterialRequirement.objects.filter(item=item).order_by("sort_order", "pk")}
+
+
+def _current_files(application: Application) -> dict[str, StoredFile]:
+    rows = ApplicationMaterial.objects.filter(application=application, file__isnull=False).select_related(
+        "file", "requirement"
+    )
+    return {row.requirement.code: row.file for row in rows.order_by("pk") if row.file is not None}
+
+
+def _write_materials(
+    application: Application,
+    requirements: Mapping[str, MaterialRequirement],
+    files: Mapping[str, StoredFile],
+    *,
+    later: bool,
+) -> None:
+    """Replace the rows of the materials in `files`; with `later`, add a file-less row for each
+    e-licence / shared-data material (to be satisfied from the licence or data source later)."""
+    if files:
+        ApplicationMaterial.objects.filter(
+            application=application, requirement__in=[requirements[c] for c in files]
+        ).delete()
+        ApplicationMaterial.objects.bulk_create(
+            [
+                ApplicationMaterial(application=application, requirement=requirements[c], file=f)
+                for c, f in files.items()
+            ]
+        )
+    if later:
+        have = set(
+            ApplicationMaterial.objects.filter(application=application).values_list(
+                "requirement_id", flat=True
+            )
+        )
+        ApplicationMaterial.objects.bulk_create(
+            [
+                ApplicationMaterial(application=application, requirement=r, file=None)
+                for r in requirements.values()
+                if r.source != MaterialRequirement.Source.UPLOAD and r.pk not in have
+            ]
+        )
+
+
+def next_application_no(implementation_code: str, day: date) -> str:
+    """实施编码 + yyyymmdd + 4-digit daily sequence; call inside a transaction (the row is locked)."""
+    sequence, _created = ApplicationSequence.objects.select_for_update().get_or_create(
+        implementation_code=implementation_code, day=day
+    )
+    sequence.last_number += 1
+    sequence.save(update_fields=["last_number"])
+    return f"{implementation_code}{day:%Y%m%d}{sequence.last_number:04d}"
+
+
+def _check_key(key: Any) -> str:
+    key = str(key or "").strip()
+    if not key:
+        raise InvalidInput(
+            "缺少幂等键（Idempotency-Key），请刷新页面后重新提交", code="application_idempotency_key_missing"
+        )
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise InvalidInput(
+            f"幂等键应为不超过 {MAX_KEY_LENGTH} 个字符的可打印文本",
+            code="application_idempotency_key_invalid",
+        )
+    return key
+
+
+def _replayed(actor: Actor, key: str, item: ServiceItem) -> Application | None:
+    existing = (
+        Application.objects.select_related("item").filter(applicant=actor.user, idempotency_key=key).first()
+    )
+    if existing is not None and existing.item.implementation_code != item.implementation_code:
+        raise Conflict(
+            "该幂等键已用于另一事项的申请，请刷新页面后重新提交", code="application_idempotency_conflict"
+        )
+    return existing
+
+
+def _own_application(actor: Actor, application: Application) -> Application:
+    if actor.user is None or application.applicant_id != actor.user_id:
+        raise NotFound("办件不存在或无权访问", code="application_not_found")
+    return application
+
+
+# -- drafts -------------------------------------------------------------------------------------
+
+
+def application_save_draft(
+    *,
+    actor: Actor,
+    item: ServiceItem,
+    data: Any,
+    files: Mapping[str, Any] | None = None,
+    draft: Application | None = None,
+    enterprise: Enterprise | None = None,
+) -> Application:
+    """Save (or update) a draft: the form may be incomplete; uploads are stored and kept."""
+    user = _require_applicant(actor)
+    if draft is not None:
+        _own_application(actor, draft)
+        item = draft.item
+    _check_item(item)
+    data = _check_data(data)
+    subject = applicant_subject(actor, item, enterprise)
+    requirements = _requirements(item)
+    with transaction.atomic():
+        if draft is not None:
+            draft = Application.objects.select_for_update().get(pk=draft.pk)
+            if draft.status != Application.Status.DRAFT:
+                raise Conflict("该申请已提交，不能再作为草稿保存", code="application_not_draft")
+            application = draft
+            application.form_data = data
+            application.person, application.enterprise = subject.person, subject.enterprise
+            application.save(update_fields=["form_data", "person", "enterprise", "updated_at"])
+        else:
+            application = Application.objects.create(
+                item=item,
+                applicant=user,
+                person=subject.person,
+                enterprise=subject.enterprise,
+                organization=item.organization,
+                region=item.region,
+                status=Application.Status.DRAFT,
+                form_data=data,
+            )
+        stored = _store_materials(actor, item, requirements, files or {})
+        _write_materials(application, requirements, stored, later=False)
+        audit_record(
+            actor=actor,
+            action="services.application_save_draft",
+            obj=application,
+            summary=f"保存「{item.name}」申请草稿",
+            data={"item": item.implementation_code, "version": item.version, "materials": sorted(stored)},
+        )
+    return application
+
+
+# -- submission ---------------------------------------------------------------------------------
+
+
+def application_submit(
+    *,
+    actor: Actor,
+    data: Any,
+    materials: Mapping[str, Any] | None = None,
+    idempotency_key: Any,
+    item: ServiceItem | None = None,
+    draft: Application | None = None,
+    enterprise: Enterprise | None = None,
+    now: datetime | None = None,
+) -> Application:
+    """File an application (from scratch for `item`, or from a saved `draft`).
+
+    The same `idempotency_key` from the same applicant returns the application it created first."""
+    user = _require_applicant(actor)
+    if draft is not None:
+        _own_application(actor, draft)
+        item = draft.item
+    if item is None:
+        raise InvalidInput("请指定申报的事项", code="application_item_required")
+    key = _check_key(idempotency_key)
+    existing = _replayed(actor, key, item)
+    if existing is not None:
+        return existing
+    _check_item(item)
+    data = _check_data(data)
+    subject = applicant_subject(actor, item, enterprise or (draft.enterprise if draft is not None else None))
+    _validate_form(item, data, check_files=False)
+    requirements = _requirements(item)
+    now = now or timezone.now()
+    user_model = get_user_model()
+    try:
+        with transaction.atomic():
+            # One submission per applicant at a time: the key is looked up under this lock.
+            user_model.objects.select_for_update().filter(pk=user.pk).first()
+            existing = _replayed(actor, key, item)
+            if existing is not None:
+                return existing
+            current: dict[str, StoredFile] = {}
+            if draft is not None:
+                draft = Application.objects.select_for_update().get(pk=draft.pk)
+                if draft.status != Application.Status.DRAFT:
+                    raise Conflict("该草稿已提交", code="application_not_draft")
+                current = _current_files(draft)
+            stored = _store_materials(actor, item, requirements, materials or {})
+            files = {**current, **stored}
+            data = fill_file_fields(item, data, {code: str(f.uid) for code, f in files.items()})
+            _raise_missing(missing_materials(requirements, set(files), data))
+            _validate_form(item, data, check_files=True)
+            number = next_application_no(item.implementation_code, timezone.localdate(now))
+            fields = {
+                "applicant": user,
+                "person": subject.person,
+                "enterprise": subject.enterprise,
+                "organization": item.organization,
+                "region": item.region,
+                "status": Application.Status.SUBMITTED,
+                "form_data": data,
+                "idempotency_key": key,
+                "application_no": number,
+                "submitted_at": now,
+                "channel": "online",
+            }
+            if draft is not None:
+                application = draft
+                for name, value in fields.items():
+                    setattr(application, name, value)
+                application.save()
+            else:
+                application = Application.objects.create(item=item, **fields)
+            _write_materials(application, requirements, stored, later=True)
+            instance = workflow_actions.instance_start(
+                actor=actor,
+                definition_code=item.process_definition_code,
+                obj=application,
+                organization=item.organization,
+                region=item.region,
+                title=f"{item.name}（{number}）",
+                owner=actor.user,
+                sla={"working_days": max(item.promised_days, 1)},
+                now=now,
+            )
+            application.refresh_from_db()
+            if application.process_instance_id is None:
+                application.process_instance_id = instance.pk
+                application.due_at = instance.deadline
+                application.save(update_fields=["process_instance_id", "due_at", "updated_at"])
+            audit_record(
+                actor=actor,
+                action="services.application_submit",
+                obj=application,
+                summary=f"提交「{item.name}」申请，办件编号 {number}",
+                data={
+                    "application_no": number,
+                    "item": item.implementation_code,
+                    "version": item.version,
+                    "materials": sorted(files),
+                    "later": sorted(
+                        c for c, r in requirements.items() if r.source != MaterialRequirement.Source.UPLOAD
+                    ),
+                },
+            )
+    except IntegrityError:
+        # A concurrent submission with the same key won the race: answer with its application.
+        existing = _replayed(actor, key, item)
+        if existing is None:
+            raise
+        return existing
+    return application
+
+
+def _instance_of(application: Application) -> ProcessInstance:
+    if application.process_instance_id is None:
+        raise Conflict("该申请尚未提交", code="application_not_submitted")
+    return ProcessInstance.objects.select_related("definition", "organization", "region").get(
+        pk=application.process_instance_id
+    )
+
+
+def application_resubmit(
+    *, actor: Actor, application: Application, data: Any = None, materials: Mapping[str, Any] | None = None
+) -> Application:
+    """提交补正材料: update the form (when given) and the materials, then `resubmit` in the workflow.
+
+    Every material still missing is refused at once (一次告知 works both ways)."""
+    _own_application(actor, application)
+    item = application.item
+    if application.status != Application.Status.CORRECTION:
+        raise Conflict(
+            "该办件当前不需要补正", code="application_wrong_state", details={"status": application.status}
+        )
+    new_data = application.form_data if data is None else _check_data(data)
+    _validate_form(item, new_data, check_files=False)
+    requirements = _requirements(item)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status != Application.Status.CORRECTION:
+            raise Conflict(
+                "该办件当前不需要补正", code="application_wrong_state", details={"status": locked.status}
+            )
+        stored = _store_materials(actor, item, requirements, materials or {})
+        files = {**_current_files(locked), **stored}
+        new_data = fill_file_fields(item, dict(new_data), {code: str(f.uid) for code, f in files.items()})
+        _raise_missing(missing_materials(requirements, set(files), new_data))
+        _validate_form(item, new_data, check_files=True)
+        locked.form_data = new_data
+        locked.save(update_fields=["form_data", "updated_at"])
+        _write_materials(locked, requirements, stored, later=False)
+        workflow_actions.transition(
+            _instance_of(locked), "resubmit", actor=actor, comment="已按补正告知补齐材料"
+        )
+        audit_record(
+            actor=actor,
+            action="services.application_resubmit",
+            obj=locked,
+            summary=f"办件 {locked.application_no} 提交补正材料",
+            data={"materials": sorted(stored), "form_changed": data is not None},
+        )
+    application.refresh_from_db()
+    return application
+
+
+def application_withdraw(*, actor: Actor, application: Application, reason: str) -> Application:
+    """撤回: a draft is withdrawn at once; a filed application through the workflow (before acceptance)."""
+    _own_application(actor, application)
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("请填写撤回理由", code="application_reason_required")
+    if len(reason) > 500:
+        raise InvalidInput("撤回理由不超过 500 字", code="application_reason_too_long")
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.status == Application.Status.DRAFT:
+            locked.status = Application.Status.WITHDRAWN
+            locked.completed_at = timezone.now()
+            locked.save(update_fields=["status", "completed_at", "updated_at"])
+        elif locked.status in (Application.Status.SUBMITTED, Application.Status.CORRECTION):
+            workflow_actions.transition(_instance_of(locked), "withdraw", actor=actor, reason=reason)
+        else:
+            raise Conflict(
+                "办件已受理或已办结，不能撤回；如有需要请联系承办部门",
+                code="application_wrong_state",
+                details={"status": locked.status},
+            )
+        audit_record(
+            actor=actor,
+            action="services.application_withdraw",
+            obj=locked,
+            summary=f"撤回申请 {locked.application_no or '草稿'}",
+            data={"reason": reason},
+        )
+    application.refresh_from_db()
+    return application
+
+
+# -- keeping the status in step with the workflow ------------------------------------------------
+
+
+def _status_for(state: str, completed: bool) -> str:
+    if state in Application.Status.values and state != Application.Status.DRAFT:
+        return state
+    return Application.Status.COMPLETED if completed else Application.Status.REVIEWING
+
+
+def keep_application_in_step(notice: TransitionNotice) -> None:
+    """Atomic hook: Application.status = the instance state; accepted_at, due_at, completed_at and
+    completed_on_time follow; an instant item (即办件) completes on acceptance."""
+    if notice.content_type != APPLICATION_CONTENT_TYPE:
+        return
+    application = (
+        Application.objects.select_for_update().select_related("item").filter(pk=notice.object_id).first()
+    )
+    if application is None:
+        return
+    instance = ProcessInstance.objects.get(pk=notice.instance_id)
+    moment = instance.state_entered_at
+    application.status = _status_for(instance.state, instance.completed_at is not None)
+    application.process_instance_id = instance.pk
+    if notice.action == "accept" and application.accepted_at is None:
+        application.accepted_at = moment
+    if instance.completed_at is not None:
+        application.completed_at = instance.completed_at
+        due = instance.deadline or application.due_at
+        application.completed_on_time = due is None or instance.completed_at <= due
+    else:
+        application.due_at = instance.deadline
+    application.save(
+        update_fields=[
+            "status",
+            "process_instance_id",
+            "accepted_at",
+            "completed_at",
+            "completed_on_time",
+            "due_at",
+            "updated_at",
+        ]
+    )
+    if (
+        notice.action == "accept"
+        and not notice.completed
+        and application.item.handling_kind == ServiceItem.HandlingKind.INSTANT
+    ):
+        _complete_instantly(instance)
+
+
+def _complete_instantly(instance: ProcessInstance) -> None:
+    """即办件: 审查通过 → 准予许可 → 办结送达 as the system, at the moment of acceptance."""
+    system, moment = Actor.system(), instance.state_entered_at
+    parsed = instance.definition.parsed
+    for action in ("review", "approve", "complete"):
+        if action not in parsed.actions:
+            logger.warning("流程 %s 没有动作 %s，即办件未能自动办结", instance.definition.code, action)
+            return
+        workflow_actions.transition(instance, action, actor=system, comment=INSTANT_COMMENT, now=moment)
+
+
+on_transition(keep_application_in_step, phase="atomic")
+register_file_access_rule(application_file_visible)

@@ -1,7 +1,310 @@
-"""API: applications."""
+"""API: applications, the applicant's side (申报、草稿、我的办件、补正、撤回、结果下载).
 
-from __future__ import annotations
+Materials are first uploaded through `POST /api/v1/files/` and then referenced by their uid:
+`{"materials": {"premises_proof": "<file uid>"}}`. A submission carries an idempotency key (the
+`Idempotency-Key` header or the `idempotency_key` field): repeating it returns the application the
+first request created. (No `from __future__ import annotations`: Ninja resolves the annotations of a
+paginated view in its own namespace.)"""
 
-from ninja import Router
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from django.http import FileResponse, HttpRequest
+from ninja import Field, Header, Query, Router, Schema, Status
+from ninja.pagination import paginate
+from pydantic import WithJsonSchema
+
+from yiwang.core.api_schemas import BoundedPageNumberPagination, errors
+from yiwang.core.errors import InvalidInput
+from yiwang.core.files import file_response
+from yiwang.services.actions import applications as actions
+from yiwang.services.models import Application
+from yiwang.services.selectors import applications as selectors
 
 router = Router(tags=["一网通办"])
+
+PAGE_SIZE = 20
+StatusFilter = Annotated[str, WithJsonSchema({"type": "string", "enum": ["", *Application.Status.values]})]
+ItemCode = Annotated[str, Field(min_length=1, max_length=40, description="事项实施编码")]
+FileUid = UUID
+
+
+# -- schemas ------------------------------------------------------------------------------------
+
+
+class ApplicationIn(Schema):
+    item: ItemCode
+    data: dict[str, Any] = Field(default_factory=dict, description="申请表数据（按事项的 JSON Schema）")
+    materials: dict[str, FileUid] = Field(
+        default_factory=dict, description="材料编码 → 已上传附件的 uid（先调用 POST /files/ 上传）"
+    )
+    enterprise: UUID | None = Field(None, description="以哪家企业名义申报（法人经办人）")
+    draft: UUID | None = Field(None, description="由此草稿提交")
+    idempotency_key: str | None = Field(
+        None, max_length=64, description="幂等键；也可放在 Idempotency-Key 请求头中"
+    )
+
+
+class DraftIn(Schema):
+    item: ItemCode
+    data: dict[str, Any] = Field(default_factory=dict, description="申请表数据（可不完整）")
+    materials: dict[str, FileUid] = Field(default_factory=dict, description="材料编码 → 已上传附件的 uid")
+    enterprise: UUID | None = None
+    draft: UUID | None = Field(None, description="更新此草稿（不填则新建）")
+
+
+class ResubmitIn(Schema):
+    data: dict[str, Any] | None = Field(None, description="修改后的申请表（不填则沿用原申请表）")
+    materials: dict[str, FileUid] = Field(default_factory=dict, description="补正的材料：材料编码 → 附件 uid")
+
+
+class WithdrawIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=500, description="撤回理由")
+
+
+class ApplicationOut(Schema):
+    uid: UUID
+    application_no: str | None = Field(None, description="办件编号：实施编码 + yyyymmdd + 4 位当日序号")
+    item_code: str
+    item_name: str
+    item_version: int
+    organization: str
+    status: str
+    status_label: str
+    submitted_at: datetime | None
+    accepted_at: datetime | None
+    due_at: datetime | None = Field(None, description="承诺办结时限")
+    completed_at: datetime | None
+    completed_on_time: bool | None
+    has_result: bool
+
+    @staticmethod
+    def resolve_item_code(obj: Application) -> str:
+        return obj.item.implementation_code
+
+    @staticmethod
+    def resolve_item_name(obj: Application) -> str:
+        return obj.item.name
+
+    @staticmethod
+    def resolve_item_version(obj: Application) -> int:
+        return obj.item.version
+
+    @staticmethod
+    def resolve_organization(obj: Application) -> str:
+        return obj.organization.name
+
+    @staticmethod
+    def resolve_status_label(obj: Application) -> str:
+        return str(obj.get_status_display())
+
+    @staticmethod
+    def resolve_has_result(obj: Application) -> bool:
+        return obj.result_file_id is not None
+
+
+class ApplicationMaterialOut(Schema):
+    code: str
+    name: str
+    source: str
+    file: UUID | None = Field(None, description="附件 uid（电子证照、共享数据类为 null，由系统调取）")
+    file_name: str | None = None
+
+
+class TimelineOut(Schema):
+    action: str
+    action_name: str
+    to_state: str
+    to_state_name: str
+    actor: str
+    comment: str
+    created_at: datetime
+    fields: list[dict[str, str]]
+    missing_materials: list[str]
+
+
+class CorrectionOut(Schema):
+    reason: str
+    materials: list[str] = Field(description="需补正的全部材料（一次告知）")
+    created_at: datetime
+
+
+class ApplicationDetailOut(ApplicationOut):
+    form_data: dict[str, Any]
+    materials: list[ApplicationMaterialOut]
+    timeline: list[TimelineOut]
+    correction: CorrectionOut | None
+
+
+class _Detail:
+    """An application with the detail's extra attributes (materials, timeline, correction)."""
+
+    def __init__(self, application: Application, extra: dict[str, Any]) -> None:
+        self._application = application
+        self.__dict__.update(extra)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._application, name)
+
+
+def _detail(request: HttpRequest, application: Application) -> Any:
+    actor = request.auth  # type: ignore[attr-defined]
+    notice = selectors.correction_notice(actor, application)
+    extra = {
+        "form_data": application.form_data if isinstance(application.form_data, dict) else {},
+        "materials": [
+            {
+                "code": row.requirement.code,
+                "name": row.requirement.name,
+                "source": row.requirement.source,
+                "file": row.file.uid if row.file else None,
+                "file_name": row.file.name if row.file else None,
+            }
+            for row in selectors.application_materials(actor, application)
+        ],
+        "timeline": [
+            {
+                "action": row.action,
+                "action_name": row.action_name,
+                "to_state": row.to_state,
+                "to_state_name": row.to_state_name,
+                "actor": row.actor_label,
+                "comment": row.comment,
+                "created_at": row.created_at,
+                "fields": row.fields,
+                "missing_materials": row.missing_materials,
+            }
+            for row in selectors.application_timeline(actor, application)
+        ],
+        "correction": (
+            {"reason": notice.reason, "materials": notice.materials, "created_at": notice.created_at}
+            if notice is not None
+            else None
+        ),
+    }
+    return _Detail(application, extra)
+
+
+def _own_draft(request: HttpRequest, uid: UUID | None) -> Application | None:
+    if uid is None:
+        return None
+    return selectors.application_get(request.auth, uid)  # type: ignore[attr-defined]
+
+
+# -- endpoints ----------------------------------------------------------------------------------
+
+
+@router.post(
+    "/applications",
+    response={201: ApplicationDetailOut, **errors(400, 403, 404, 409)},
+    summary="提交申请",
+    description="提交一件申请（幂等：同一申请人重复使用同一幂等键只会得到同一件申请）。",
+)
+def application_submit(
+    request: HttpRequest,
+    payload: ApplicationIn,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None,
+) -> Status[Any]:
+    actor = request.auth  # type: ignore[attr-defined]
+    key = idempotency_key or payload.idempotency_key
+    draft = _own_draft(request, payload.draft)
+    item = selectors.item_for_application(payload.item) if draft is None else None
+    application = actions.application_submit(
+        actor=actor,
+        item=item,
+        draft=draft,
+        data=payload.data,
+        materials=payload.materials,
+        idempotency_key=key,
+        enterprise=selectors.enterprise_for(actor, payload.enterprise),
+    )
+    return Status(201, _detail(request, application))
+
+
+@router.post(
+    "/applications/drafts",
+    response={201: ApplicationDetailOut, **errors(400, 403, 404, 409)},
+    summary="保存申请草稿",
+)
+def application_save_draft(request: HttpRequest, payload: DraftIn) -> Status[Any]:
+    actor = request.auth  # type: ignore[attr-defined]
+    draft = _own_draft(request, payload.draft)
+    item = selectors.item_for_application(payload.item) if draft is None else draft.item
+    application = actions.application_save_draft(
+        actor=actor,
+        item=item,
+        draft=draft,
+        data=payload.data,
+        files=payload.materials,
+        enterprise=selectors.enterprise_for(actor, payload.enterprise),
+    )
+    return Status(201, _detail(request, application))
+
+
+@router.get(
+    "/applications",
+    response={200: list[ApplicationOut], **errors(400)},
+    summary="我的办件",
+    description="当前账号申报的办件（法人经办人含所代理企业的办件），含草稿，最新的在前。",
+)
+@paginate(BoundedPageNumberPagination, page_size=PAGE_SIZE)
+def my_applications(
+    request: HttpRequest,
+    status: Annotated[StatusFilter | None, Query(description="按状态筛选")] = None,
+) -> Any:
+    if status and status not in Application.Status.values:
+        raise InvalidInput("办件状态不正确", code="application_status_invalid")
+    return selectors.applications_for_applicant(request.auth, status=status or None)  # type: ignore[attr-defined]
+
+
+@router.get(
+    "/applications/{uid}",
+    response={200: ApplicationDetailOut, **errors(404)},
+    summary="办件详情",
+    description="办件信息、材料、办理进度和待补正的告知（申请人或本部门有权限的工作人员可见）。",
+)
+def application_detail(request: HttpRequest, uid: str) -> Any:
+    return _detail(request, selectors.application_get(request.auth, uid))  # type: ignore[attr-defined]
+
+
+@router.post(
+    "/applications/{uid}/resubmit",
+    response={200: ApplicationDetailOut, **errors(400, 403, 404, 409)},
+    summary="提交补正材料",
+)
+def application_resubmit(request: HttpRequest, uid: str, payload: ResubmitIn) -> Any:
+    actor = request.auth  # type: ignore[attr-defined]
+    application = actions.application_resubmit(
+        actor=actor,
+        application=selectors.application_get(actor, uid),
+        data=payload.data,
+        materials=payload.materials,
+    )
+    return _detail(request, application)
+
+
+@router.post(
+    "/applications/{uid}/withdraw",
+    response={200: ApplicationDetailOut, **errors(400, 403, 404, 409)},
+    summary="撤回申请",
+)
+def application_withdraw(request: HttpRequest, uid: str, payload: WithdrawIn) -> Any:
+    actor = request.auth  # type: ignore[attr-defined]
+    application = actions.application_withdraw(
+        actor=actor, application=selectors.application_get(actor, uid), reason=payload.reason
+    )
+    return _detail(request, application)
+
+
+@router.get(
+    "/applications/{uid}/result",
+    response={200: None, **errors(404)},
+    summary="下载办理结果",
+    openapi_extra={
+        "responses": {200: {"description": "办理结果文件", "content": {"application/octet-stream": {}}}}
+    },
+)
+def application_result(request: HttpRequest, uid: str) -> FileResponse:
+    actor = request.auth  # type: ignore[attr-defined]
+    return file_response(selectors.application_result_file(actor, selectors.application_get(actor, uid)))

@@ -1,3 +1,275 @@
-"""Reads of applications."""
+"""Reads of applications (办件), always scoped by the actor.
+
+An applicant sees their own applications (an enterprise agent also those of the enterprises they act
+for); staff see those of their department through `services.view_application` and its data scope."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.db.models import Q, QuerySet
+
+from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.models import Enterprise, StoredFile
+from yiwang.identity.actor import Actor
+from yiwang.services.access import can_view_application
+from yiwang.services.models import Application, ApplicationMaterial, MaterialRequirement, ServiceItem
+from yiwang.workflow.models import ProcessEvent, ProcessInstance
+
+CORRECTION_ACTIONS = ("request_correction", "return_for_correction")
+NOT_FOUND_MESSAGE = "办件不存在或无权访问"
+
+STATUS_BADGES: dict[str, str] = {
+    Application.Status.DRAFT: "badge-muted",
+    Application.Status.SUBMITTED: "badge-warn",
+    Application.Status.CORRECTION: "badge-danger",
+    Application.Status.REVIEWING: "badge-warn",
+    Application.Status.DECIDING: "badge-warn",
+    Application.Status.APPROVED: "badge-ok",
+    Application.Status.DENIED: "badge-danger",
+    Application.Status.COMPLETED: "badge-ok",
+    Application.Status.REFUSED: "badge-danger",
+    Application.Status.WITHDRAWN: "badge-muted",
+}
+
+
+def _own_q(actor: Actor) -> Q:
+    q = Q(applicant_id=actor.user_id)
+    if actor.enterprise_ids:
+        q |= Q(enterprise_id__in=sorted(actor.enterprise_ids))
+    return q
+
+
+def applications_for_applicant(
+    actor: Actor, *, status: str | None = None, include_drafts: bool = True
+) -> QuerySet[Application]:
+    """我的办件: the actor's own applications (and their enterprises'), newest first."""
+    if actor.user is None:
+        return Application.objects.none()
+    qs = Application.objects.filter(_own_q(actor))
+    if status:
+        if status not in Application.Status.values:
+            raise InvalidInput("办件状态不正确", code="application_status_invalid")
+        qs = qs.filter(status=status)
+    elif not include_drafts:
+        qs = qs.exclude(status=Application.Status.DRAFT)
+    return qs.select_related("item", "organization").order_by("-created_at", "-pk")
+
+
+def application_get(actor: Actor, uid: UUID | str) -> Application:
+    """One application the actor may see; NotFound otherwise (existence is not revealed)."""
+    try:
+        key = uid if isinstance(uid, UUID) else UUID(str(uid))
+    except ValueError:
+        raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found") from None
+    application = (
+        Application.objects.select_related(
+            "item", "item__organization", "organization", "region", "person", "enterprise", "result_file"
+        )
+        .filter(uid=key)
+        .first()
+    )
+    if application is None or not can_view_application(actor, application):
+        raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
+    return application
+
+
+def application_materials(actor: Actor, application: Application) -> list[ApplicationMaterial]:
+    """The materials attached to an application the actor may see, in the item's order."""
+    if not can_view_application(actor, application):
+        raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
+    return list(
+        ApplicationMaterial.objects.filter(application=application)
+        .select_related("requirement", "file")
+        .order_by("requirement__sort_order", "pk")
+    )
+
+
+def item_for_application(implementation_code: str) -> ServiceItem:
+    """The current published version of an item (the one new applications are filed under)."""
+    item = (
+        ServiceItem.objects.select_related("organization", "region")
+        .filter(implementation_code=implementation_code, is_current=True, status=ServiceItem.Status.PUBLISHED)
+        .first()
+    )
+    if item is None:
+        raise NotFound("事项不存在或暂未开放网上申报", code="service_item_not_found")
+    return item
+
+
+def item_materials(item: ServiceItem) -> list[MaterialRequirement]:
+    return list(
+        MaterialRequirement.objects.filter(item=item).select_related("sample").order_by("sort_order", "pk")
+    )
+
+
+def enterprises_of(actor: Actor) -> list[Enterprise]:
+    """The enterprises an applicant may apply for."""
+    if not actor.enterprise_ids:
+        return []
+    return list(Enterprise.objects.filter(pk__in=sorted(actor.enterprise_ids)).order_by("name"))
+
+
+def enterprise_for(actor: Actor, uid: UUID | str | None) -> Enterprise | None:
+    """The enterprise (by uid) the actor acts for; NotFound for any other."""
+    if not uid:
+        return None
+    try:
+        key = uid if isinstance(uid, UUID) else UUID(str(uid))
+    except ValueError:
+        raise NotFound("企业不存在或您未获授权", code="enterprise_not_found") from None
+    enterprise = Enterprise.objects.filter(uid=key, pk__in=sorted(actor.enterprise_ids)).first()
+    if enterprise is None:
+        raise NotFound("企业不存在或您未获授权", code="enterprise_not_found")
+    return enterprise
+
+
+# -- the timeline and the correction notice -------------------------------------------------------
+
+
+@dataclass
+class TimelineRow:
+    action: str
+    action_name: str
+    from_state: str
+    to_state: str
+    to_state_name: str
+    actor_label: str
+    comment: str
+    created_at: datetime
+    fields: list[dict[str, str]] = field(default_factory=list)
+    attachments: list[StoredFile] = field(default_factory=list)
+    missing_materials: list[str] = field(default_factory=list)
+
+    @property
+    def is_correction(self) -> bool:
+        return self.action in CORRECTION_ACTIONS
+
+
+@dataclass
+class CorrectionNotice:
+    """一次告知: everything the applicant must supply, from the latest correction request."""
+
+    reason: str
+    materials: list[str]
+    requested_codes: list[str]
+    comment: str
+    created_at: datetime
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list | tuple):
+        return "、".join(str(v) for v in value)
+    return str(value)
+
+
+def _material_names(application: Application, values: Any) -> tuple[list[str], list[str]]:
+    """Names and codes of the materials a correction lists (codes or names are accepted)."""
+    if isinstance(values, str):
+        values = [line.strip() for line in values.splitlines() if line.strip()]
+    if not isinstance(values, list):
+        return [], []
+    requirements = {r.code: r.name for r in MaterialRequirement.objects.filter(item_id=application.item_id)}
+    by_name = {name: code for code, name in requirements.items()}
+    names, codes = [], []
+    for value in values:
+        text = str(value)
+        if text in requirements:
+            names.append(requirements[text])
+            codes.append(text)
+        else:
+            names.append(text)
+            if text in by_name:
+                codes.append(by_name[text])
+    return names, codes
+
+
+def application_timeline(actor: Actor, application: Application) -> list[TimelineRow]:
+    """办理进度: the workflow history of an application (oldest first), with field labels, and the
+    full list of materials of every correction request (一次告知)."""
+    if not can_view_application(actor, application):
+        raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
+    if application.process_instance_id is None:
+        return []
+    instance = (
+        ProcessInstance.objects.select_related("definition")
+        .filter(pk=application.process_instance_id)
+        .first()
+    )
+    if instance is None:
+        return []
+    parsed = instance.definition.parsed
+    events = (
+        ProcessEvent.objects.filter(instance=instance)
+        .prefetch_related("attachments")
+        .order_by("created_at", "pk")
+    )
+    rows = []
+    for event in events:
+        action = parsed.actions.get(event.action)
+        fields: list[dict[str, str]] = []
+        missing: list[str] = []
+        for name, value in (event.fields or {}).items() if isinstance(event.fields, dict) else []:
+            if value in (None, "", []):
+                continue
+            if name == "materials":
+                missing, _codes = _material_names(application, value)
+                continue
+            label = parsed.field_label(action, name) if action is not None else name
+            fields.append({"label": label, "value": _text(value)})
+        rows.append(
+            TimelineRow(
+                action=event.action,
+                action_name=event.action_name,
+                from_state=event.from_state,
+                to_state=event.to_state,
+                to_state_name=parsed.state_name(event.to_state),
+                actor_label=event.actor_label,
+                comment=event.comment,
+                created_at=event.created_at,
+                fields=fields,
+                attachments=list(event.attachments.all()),
+                missing_materials=missing,
+            )
+        )
+    return rows
+
+
+def correction_notice(actor: Actor, application: Application) -> CorrectionNotice | None:
+    """The correction request the applicant must answer now (None unless the status is 待补正)."""
+    if not can_view_application(actor, application):
+        raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
+    if application.status != Application.Status.CORRECTION or application.process_instance_id is None:
+        return None
+    event = (
+        ProcessEvent.objects.filter(
+            instance_id=application.process_instance_id, action__in=CORRECTION_ACTIONS
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if event is None:
+        return None
+    values = event.fields if isinstance(event.fields, dict) else {}
+    names, codes = _material_names(application, values.get("materials"))
+    return CorrectionNotice(
+        reason=str(values.get("reason") or ""),
+        materials=names,
+        requested_codes=codes,
+        comment=event.comment,
+        created_at=event.created_at,
+    )
+
+
+def application_result_file(actor: Actor, application: Application) -> StoredFile:
+    """The result document of a completed application the actor may see."""
+    if not can_view_application(actor, application):
+        raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
+    if application.result_file_id is None or application.result_file is None:
+        raise NotFound("该办件暂无可下载的办理结果", code="application_result_not_found")
+    return application.result_file

@@ -1,7 +1,333 @@
-"""Pages: applications."""
+"""Pages: applying online, 我的办件 and one application (进度、补正、撤回、结果下载).
+
+For citizens and enterprise agents (login required). Views parse input, call the application
+selectors and actions and render; they never write the ORM."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import uuid
+from typing import Any
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from yiwang.core.errors import DomainError
+from yiwang.core.files import file_response
+from yiwang.identity.actor import Actor, actor_from_request
+from yiwang.services.actions.applications import (
+    application_resubmit,
+    application_save_draft,
+    application_submit,
+    application_withdraw,
+)
+from yiwang.services.constants import ONLINE_DEPTH_LABELS
+from yiwang.services.forms import ApplicationForm, prefill
+from yiwang.services.models import Application, ServiceItem
+from yiwang.services.selectors.applications import (
+    STATUS_BADGES,
+    application_get,
+    application_materials,
+    application_result_file,
+    application_timeline,
+    applications_for_applicant,
+    correction_notice,
+    enterprise_for,
+    enterprises_of,
+    item_for_application,
+    item_materials,
+)
+
+PAGE_SIZE = 20
+WITHDRAWABLE = {Application.Status.DRAFT, Application.Status.SUBMITTED, Application.Status.CORRECTION}
+
+
+def _require_applicant(request: HttpRequest) -> HttpResponse | None:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if getattr(request.user, "kind", "") == "staff" or request.user.is_staff:
+        raise PermissionDenied(_("网上申报仅供个人和法人账号使用，工作人员请在工作台办理。"))
+    return None
+
+
+def _error_lines(error: DomainError) -> list[str]:
+    lines = [error.message]
+    if (
+        isinstance(error.details, list)
+        and all(isinstance(d, str) for d in error.details)
+        and len(error.details) > 1
+    ):
+        lines += error.details
+    return lines
+
+
+def _load(request: HttpRequest, uid: UUID) -> Application:
+    try:
+        return application_get(actor_from_request(request), uid)
+    except DomainError as error:
+        raise Http404(error.message) from error
+
+
+def _current_files(actor: Actor, application: Application | None) -> dict[str, Any]:
+    if application is None:
+        return {}
+    return {row.requirement.code: row.file for row in application_materials(actor, application) if row.file}
+
+
+# -- applying -----------------------------------------------------------------------------------
+
+
+def _own_draft(request: HttpRequest, actor: Actor, item: ServiceItem) -> Application | None:
+    raw = request.POST.get("draft") or request.GET.get("draft")
+    if not raw:
+        return None
+    try:
+        draft = application_get(actor, raw)
+    except DomainError as error:
+        raise Http404(error.message) from error
+    if (
+        draft.applicant_id != actor.user_id
+        or draft.status != Application.Status.DRAFT
+        or draft.item.implementation_code != item.implementation_code
+    ):
+        raise Http404(_("草稿不存在或已提交"))
+    return draft
+
+
+@require_http_methods(["GET", "POST"])
+def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
+    """在线申报: the guide summary, the form (prefilled), the materials with upload fields and samples,
+    保存草稿 and 提交申请 (with a hidden idempotency key generated for each rendering)."""
+    denied = _require_applicant(request)
+    if denied is not None:
+        return denied
+    actor = actor_from_request(request)
+    try:
+        item = item_for_application(implementation_code[:40])
+    except DomainError as error:
+        raise Http404(error.message) from error
+    draft = _own_draft(request, actor, item)
+    if draft is not None and draft.item_id != item.pk:
+        item = draft.item  # the version the draft was saved under
+    enterprises = enterprises_of(actor)
+    materials = item_materials(item)
+    current = _current_files(actor, draft)
+    key = (request.POST.get("idempotency_key") or "").strip()[:64] or uuid.uuid4().hex
+    chosen = (
+        request.POST.get("enterprise") or (str(draft.enterprise.uid) if draft and draft.enterprise else "")
+    ).strip()
+
+    if request.method == "POST":
+        intent = request.POST.get("_action", "submit")
+        add_row = request.POST.get("_add_row")
+        form = ApplicationForm(
+            item,
+            data=request.POST,
+            files=request.FILES,
+            draft=intent == "draft" or bool(add_row),
+            materials=materials,
+            current_files=current,
+        )
+        if not add_row and form.is_valid():
+            try:
+                enterprise = enterprise_for(actor, chosen or None)
+                if intent == "draft":
+                    saved = application_save_draft(
+                        actor=actor,
+                        item=item,
+                        draft=draft,
+                        data=form.form_data(),
+                        files=form.uploads(),
+                        enterprise=enterprise,
+                    )
+                    messages.success(request, _("草稿已保存，可随时回来继续填写。"))
+                    url = reverse("services:apply", kwargs={"implementation_code": item.implementation_code})
+                    return redirect(f"{url}?draft={saved.uid}")
+                application = application_submit(
+                    actor=actor,
+                    item=None if draft is not None else item,
+                    draft=draft,
+                    data=form.form_data(),
+                    materials=form.uploads(),
+                    idempotency_key=key,
+                    enterprise=enterprise,
+                )
+            except DomainError as error:
+                for line in _error_lines(error):
+                    form.add_error(None, line)
+            else:
+                messages.success(
+                    request, _("申请已提交，办件编号 %(no)s。") % {"no": application.application_no}
+                )
+                return redirect("services:application", uid=application.uid)
+    else:
+        if draft is not None:
+            initial = draft.form_data
+        else:
+            user: Any = request.user
+            initial = prefill(
+                item,
+                person=getattr(user, "person", None),
+                enterprise=enterprises[0] if len(enterprises) == 1 else None,
+                user=user,
+            )
+        form = ApplicationForm(item, initial_data=initial, materials=materials, current_files=current)
+    return render(
+        request,
+        "services/pages/apply.html",
+        {
+            "item": item,
+            "form": form,
+            "draft": draft,
+            "idempotency_key": key,
+            "enterprises": enterprises,
+            "chosen_enterprise": chosen,
+            "online_depth": ONLINE_DEPTH_LABELS.get(item.online_depth, ""),
+        },
+    )
+
+
+# -- 我的办件 -------------------------------------------------------------------------------------
+
+
+def my_applications(request: HttpRequest) -> HttpResponse:
+    """我的办件: number, item, status badge, submitted date and deadline, newest first."""
+    denied = _require_applicant(request)
+    if denied is not None:
+        return denied
+    actor = actor_from_request(request)
+    status = request.GET.get("status", "")
+    if status not in Application.Status.values:
+        status = ""
+    page = Paginator(applications_for_applicant(actor, status=status or None), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = [{"application": a, "badge": STATUS_BADGES.get(a.status, "badge-muted")} for a in page.object_list]
+    return render(
+        request,
+        "services/pages/my_applications.html",
+        {
+            "rows": rows,
+            "page": page,
+            "status": status,
+            "statuses": Application.Status.choices,
+            "query_string": f"status={status}" if status else "",
+        },
+    )
+
+
+# -- one application ----------------------------------------------------------------------------
+
+
+def _detail_context(
+    request: HttpRequest, application: Application, form: ApplicationForm | None = None
+) -> dict[str, Any]:
+    actor = actor_from_request(request)
+    notice = correction_notice(actor, application)
+    is_applicant = application.applicant_id == actor.user_id
+    if form is None and notice is not None and is_applicant:
+        form = ApplicationForm(
+            application.item,
+            initial_data=application.form_data,
+            materials=item_materials(application.item),
+            current_files=_current_files(actor, application),
+            requested_materials=notice.requested_codes + notice.materials,
+        )
+    return {
+        "application": application,
+        "badge": STATUS_BADGES.get(application.status, "badge-muted"),
+        "timeline": application_timeline(actor, application),
+        "notice": notice,
+        "materials": application_materials(actor, application),
+        "form": form,
+        "can_withdraw": is_applicant and application.status in WITHDRAWABLE,
+        "is_applicant": is_applicant,
+        "result_ready": application.result_file_id is not None
+        and application.status == Application.Status.COMPLETED,
+    }
+
+
+def application_detail(request: HttpRequest, uid: UUID) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    application = _load(request, uid)
+    return render(request, "services/pages/application_detail.html", _detail_context(request, application))
+
+
+@require_POST
+def application_resubmit_view(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """提交补正: the corrected form and the requested materials."""
+    denied = _require_applicant(request)
+    if denied is not None:
+        return denied
+    actor = actor_from_request(request)
+    application = _load(request, uid)
+    form = ApplicationForm(
+        application.item,
+        data=request.POST,
+        files=request.FILES,
+        draft=bool(request.POST.get("_add_row")),
+        materials=item_materials(application.item),
+        current_files=_current_files(actor, application),
+    )
+    if not request.POST.get("_add_row") and form.is_valid():
+        try:
+            application_resubmit(
+                actor=actor, application=application, data=form.form_data(), materials=form.uploads()
+            )
+        except DomainError as error:
+            for line in _error_lines(error):
+                form.add_error(None, line)
+        else:
+            messages.success(request, _("补正材料已提交，请等待受理。"))
+            return redirect("services:application", uid=application.uid)
+    context = _detail_context(request, application, form=form)
+    return render(
+        request, "services/pages/application_detail.html", context, status=400 if form.errors else 200
+    )
+
+
+@require_POST
+def application_withdraw_view(request: HttpRequest, uid: UUID) -> HttpResponse:
+    denied = _require_applicant(request)
+    if denied is not None:
+        return denied
+    application = _load(request, uid)
+    try:
+        application_withdraw(
+            actor=actor_from_request(request), application=application, reason=request.POST.get("reason", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("申请已撤回。"))
+    return redirect("services:application", uid=application.uid)
+
+
+def application_result(request: HttpRequest, uid: UUID) -> HttpResponseBase:
+    """Download the result document (审批结果) of a completed application."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    application = _load(request, uid)
+    try:
+        stored = application_result_file(actor_from_request(request), application)
+    except DomainError as error:
+        raise Http404(error.message) from error
+    return file_response(stored)
+
+
+urlpatterns: list[URLPattern] = [
+    path("items/<str:implementation_code>/apply/", apply, name="apply"),
+    path("applications/", my_applications, name="my-applications"),
+    path("applications/<uuid:uid>/", application_detail, name="application"),
+    path("applications/<uuid:uid>/resubmit/", application_resubmit_view, name="application-resubmit"),
+    path("applications/<uuid:uid>/withdraw/", application_withdraw_view, name="application-withdraw"),
+    path("applications/<uuid:uid>/result/", application_result, name="application-result"),
+]

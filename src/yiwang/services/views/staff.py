@@ -1,7 +1,338 @@
-"""Pages: staff."""
+"""Pages: the department's application inbox (办件箱) and one application's handling page (办件办理).
+
+Views parse input, call `selectors.handling` / `actions.handling` and render; refusals of the actions
+(DomainError) become Chinese error messages on the page."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yiwang.core.calendar import get_calendar
+from yiwang.core.errors import DomainError
+from yiwang.core.masking import mask_id_number, mask_phone
+from yiwang.identity.actor import Actor, actor_from_request
+from yiwang.services.actions import handling
+from yiwang.services.models import Application, ApplicationDelivery
+from yiwang.services.permissions import VIEW_APPLICATION
+from yiwang.services.selectors import applications as application_selectors
+from yiwang.services.selectors import handling as selectors
+from yiwang.web.sla import deadline_view
+
+PAGE_SIZE = 20
+STATUS_CHOICES = [
+    ("open", "办理中"),
+    ("done", "已结束"),
+    *[
+        (value, str(label))
+        for value, label in Application.Status.choices
+        if value != Application.Status.DRAFT
+    ],
+]
+
+
+def _staff_actor(request: HttpRequest) -> Actor | HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    actor = actor_from_request(request)
+    if not actor.has_perm(VIEW_APPLICATION):
+        raise DjangoPermissionDenied(_("办件箱仅供有查看办件权限的工作人员使用。"))
+    return actor
+
+
+def staff_inbox(request: HttpRequest) -> HttpResponse:
+    """办件箱: filters (status, item, overdue, search), SLA colours, pagination."""
+    actor = _staff_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    status = request.GET.get("status", "open")
+    if status not in selectors.STATUS_FILTERS:
+        status = "open"
+    item = request.GET.get("item", "").strip()[:40]
+    overdue = request.GET.get("overdue") in ("1", "on", "true")
+    search = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX]
+    now = timezone.now()
+    qs = selectors.staff_inbox(
+        actor, status=status, item=item or None, overdue=overdue, search=search, now=now
+    )
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    applications = list(page.object_list)
+    instances = selectors.instances_of(applications)
+    calendar = get_calendar()
+    rows = []
+    for application in applications:
+        instance = instances.get(application.process_instance_id) if application.process_instance_id else None
+        rows.append(
+            {
+                "application": application,
+                "applicant": _applicant_name(application),
+                "badge": application_selectors.STATUS_BADGES.get(application.status, "badge-muted"),
+                "sla": deadline_view(instance, now=now, calendar=calendar) if instance is not None else None,
+            }
+        )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "services/pages/staff_inbox.html",
+        {
+            "rows": rows,
+            "page": page,
+            "status": status,
+            "status_choices": STATUS_CHOICES,
+            "item": item,
+            "items": selectors.inbox_items(actor),
+            "overdue": overdue,
+            "q": search,
+            "filtered": status != "open" or bool(item) or overdue or bool(search),
+            "query_string": query.urlencode(),
+        },
+    )
+
+
+def _applicant_name(application: Application) -> str:
+    if application.enterprise is not None:
+        return application.enterprise.name
+    if application.person is not None:
+        return application.person.name
+    return ""
+
+
+def _load(request: HttpRequest, actor: Actor, uid: UUID) -> Application:
+    try:
+        return selectors.staff_application(actor, uid)
+    except DomainError as error:
+        raise Http404(error.message) from error
+
+
+def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """办件办理: applicant (masked), form data, materials, timeline, notes and the available actions."""
+    actor = _staff_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    application = _load(request, actor, uid)
+    instance = selectors.application_instance(application)
+    requests = selectors.extension_requests_for(application)
+    options = selectors.staff_options(actor, application, instance, requests)
+    person, enterprise = application.person, application.enterprise
+    applicant = {
+        "name": _applicant_name(application),
+        "kind": _("法人") if enterprise is not None else _("自然人"),
+        "id_number": mask_id_number(person.id_number) if person is not None else "",
+        "phone": mask_phone(person.phone if person is not None else ""),
+        "uscc": enterprise.uscc if enterprise is not None else "",
+    }
+    form_rows = _form_rows(
+        application.item.form_schema or {}, application.item.form_ui or {}, application.form_data
+    )
+    context = {
+        "application": application,
+        "badge": application_selectors.STATUS_BADGES.get(application.status, "badge-muted"),
+        "instance": instance,
+        "sla": deadline_view(instance, now=timezone.now(), calendar=get_calendar()) if instance else None,
+        "applicant": applicant,
+        "form_rows": form_rows,
+        "materials": application_selectors.application_materials(actor, application),
+        "timeline": application_selectors.application_timeline(actor, application),
+        "notes": selectors.notes_for(actor, application),
+        "extension_requests": requests,
+        "deliveries": selectors.deliveries_for(application),
+        "options": options,
+        "actions": options.workflow,
+        "requirements": selectors.requirements_of(application)
+        if {"request_correction", "return_for_correction"} & set(options.workflow)
+        else [],
+        "colleagues": selectors.colleagues_of(application) if options.can_assign else [],
+        "special_procedures": handling.SPECIAL_PROCEDURES,
+        "delivery_methods": ApplicationDelivery.Method.choices,
+        "act_url": reverse("services:staff-act", kwargs={"uid": application.uid}),
+    }
+    return render(request, "services/pages/staff_application.html", context)
+
+
+def _masked(name: str, widget: str, value: Any) -> str:
+    text = str(value)
+    if widget == "id_number" or "id_number" in name:
+        return mask_id_number(text)
+    if widget == "phone" or "phone" in name or "mobile" in name:
+        return mask_phone(text)
+    return text
+
+
+def _value_text(name: str, value: Any, schema: dict[str, Any], ui: dict[str, Any]) -> str:
+    """One form value for staff: enum labels, nested groups with their titles, ID/phone masked."""
+    if isinstance(value, bool):
+        return _("是") if value else _("否")
+    if isinstance(value, list):
+        items_schema = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
+        items_ui = ui.get("items", {}) if isinstance(ui.get("items"), dict) else {}
+        return "；".join(_value_text(name, v, items_schema, items_ui) for v in value)
+    if isinstance(value, dict):
+        properties = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
+        parts = []
+        for key, item in value.items():
+            sub_schema = properties.get(key, {}) if isinstance(properties.get(key), dict) else {}
+            sub_ui = ui.get(key, {}) if isinstance(ui.get(key), dict) else {}
+            label = sub_schema.get("title", key)
+            parts.append(f"{label}：{_value_text(key, item, sub_schema, sub_ui)}")
+        return "，".join(parts)
+    enum, names = schema.get("enum"), ui.get("ui:enumNames")
+    if isinstance(enum, list) and isinstance(names, list) and value in enum and len(names) == len(enum):
+        return str(names[enum.index(value)])
+    return _masked(name, str(ui.get("ui:widget", "")), value)
+
+
+def _form_rows(schema: dict[str, Any], ui: dict[str, Any], data: Any) -> list[dict[str, str]]:
+    if not isinstance(data, dict):
+        return []
+    properties = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
+    rows = []
+    for name, value in data.items():
+        field_schema = properties.get(name, {}) if isinstance(properties.get(name), dict) else {}
+        field_ui = ui.get(name, {}) if isinstance(ui.get(name), dict) else {}
+        rows.append(
+            {
+                "label": str(field_schema.get("title", name)),
+                "value": _value_text(name, value, field_schema, field_ui),
+            }
+        )
+    return rows
+
+
+def _ids(values: list[str]) -> list[int]:
+    result = []
+    for value in values:
+        try:
+            result.append(int(value))
+        except ValueError:
+            continue
+    return result
+
+
+def _days(raw: str) -> int:
+    try:
+        return int(raw)
+    except ValueError:
+        return 0
+
+
+def _operation(
+    op: str, post: Any, actor: Actor, application: Application
+) -> tuple[Callable[[], Any], str] | None:
+    """The action call for a posted operation and the success message; None for an unknown one."""
+    comment = post.get("comment", "").strip()
+    reason = post.get("reason", "").strip()
+    materials = _ids(post.getlist("materials"))
+    common: dict[str, Any] = {"actor": actor, "application": application}
+    operations: dict[str, tuple[Callable[[], Any], str]] = {
+        "accept": (lambda: handling.application_accept(**common, comment=comment), _("已受理")),
+        "refuse": (
+            lambda: handling.application_refuse(**common, reason=reason, comment=comment),
+            _("已不予受理，并出具不予受理通知书"),
+        ),
+        "request_correction": (
+            lambda: handling.application_request_correction(
+                **common, reason=reason, materials=materials, comment=comment
+            ),
+            _("已一次性告知补正，并出具补正材料告知书"),
+        ),
+        "return_for_correction": (
+            lambda: handling.application_return_for_correction(
+                **common, reason=reason, materials=materials, comment=comment
+            ),
+            _("已退回补正，并出具补正材料告知书"),
+        ),
+        "review": (lambda: handling.application_review(**common, comment=comment), _("已审查通过")),
+        "decide": (
+            lambda: handling.application_decide(
+                **common, decision=post.get("decision", ""), decision_text=post.get("decision_text", "")
+            ),
+            _("已作出决定，并生成决定文书"),
+        ),
+        "complete": (lambda: handling.application_complete(**common, comment=comment), _("已办结")),
+        "deliver": (
+            lambda: handling.application_deliver(
+                **common,
+                method=post.get("method", ""),
+                tracking_no=post.get("tracking_no", ""),
+                note=post.get("note", ""),
+            ),
+            _("已登记送达"),
+        ),
+        "suspend": (
+            lambda: handling.application_suspend(
+                **common, kind=post.get("kind", ""), reason=reason, comment=comment
+            ),
+            _("已进入特别程序，暂停计时"),
+        ),
+        "resume": (
+            lambda: handling.application_resume(**common, comment=comment),
+            _("特别程序结束，恢复计时"),
+        ),
+        "request_extension": (
+            lambda: handling.application_request_extension(
+                **common, days=_days(post.get("days", "")), reason=reason
+            ),
+            _("已提交延期申请"),
+        ),
+        "decide_extension": (
+            lambda: handling.extension_decide(
+                actor=actor,
+                request=selectors.extension_request_for(application, _days(post.get("request", ""))),
+                approve=post.get("approve") == "1",
+                comment=comment,
+            ),
+            _("已审批延期申请"),
+        ),
+        "assign": (
+            lambda: handling.application_assign(
+                **common, to_user=selectors.colleague_for(application, post.get("assignee"))
+            ),
+            _("已指派"),
+        ),
+        "note": (
+            lambda: handling.application_note_add(**common, text=post.get("text", "")),
+            _("已添加内部备注"),
+        ),
+    }
+    return operations.get(op)
+
+
+@require_POST
+def staff_act(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """Carry out one handling operation posted from the application page; back to the page."""
+    actor = _staff_actor(request)
+    if isinstance(actor, HttpResponse):
+        return actor
+    application = _load(request, actor, uid)
+    operation = _operation(request.POST.get("op", ""), request.POST, actor, application)
+    if operation is None:
+        messages.error(request, _("未知的办理操作"))
+    else:
+        call, success = operation
+        try:
+            call()
+        except DomainError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"{success}：{application.application_no}")
+    return redirect("services:staff-application", uid=application.uid)
+
+
+urlpatterns: list[URLPattern] = [
+    path("staff/", staff_inbox, name="staff-inbox"),
+    path("staff/applications/<uuid:uid>/", staff_application, name="staff-application"),
+    path("staff/applications/<uuid:uid>/act/", staff_act, name="staff-act"),
+]

@@ -1,0 +1,40 @@
+"""Who may see an application (办件): shared by the selectors and the file access rule the actions register.
+
+The applicant, an agent of the applicant enterprise, or staff whose `services.view_application`
+data scope reaches the application's department or region."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from yiwang.core.models import StoredFile
+from yiwang.identity.actor import Actor
+from yiwang.services.models import Application
+from yiwang.services.permissions import VIEW_APPLICATION
+
+
+def can_view_application(actor: Actor, application: Application) -> bool:
+    if actor.user is None:
+        return actor.is_system
+    if application.applicant_id == actor.user_id:
+        return True
+    if application.enterprise_id is not None and application.enterprise_id in actor.enterprise_ids:
+        return True
+    return actor.can_reach(
+        VIEW_APPLICATION,
+        organization_id=application.organization_id,
+        organization_path=application.organization.path,
+        region_path=application.region.path,
+    )
+
+
+def application_file_visible(actor: Actor, stored: StoredFile) -> bool:
+    """File access rule: materials and the result file of an application the actor may see."""
+    if actor.user is None:
+        return False
+    candidates = (
+        Application.objects.filter(Q(result_file=stored) | Q(materials__file=stored))
+        .select_related("organization", "region")
+        .distinct()[:20]
+    )
+    return any(can_view_application(actor, application) for application in candidates)

@@ -1,0 +1,301 @@
+"""Staff reads of applications (办件): the department inbox, one application with what staff may do,
+internal notes, extension requests and deliveries. Always scoped by `services.view_application`.
+
+The inbox is one query over `Application` filtered by the actor's data scope (for department staff:
+`organization_id = …`), the open statuses and ordered by `due_at`, served by the
+`services_app_inbox_idx` (organization, status, due_at) index; counting and the page's workflow
+instances (for the SLA colours) are one query each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.contrib.auth import get_user_model
+from django.db.models import F, Q, QuerySet
+from django.utils import timezone
+
+from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
+from yiwang.identity.actor import Actor
+from yiwang.services.models import (
+    Application,
+    ApplicationDelivery,
+    ApplicationNote,
+    ExtensionRequest,
+    MaterialRequirement,
+)
+from yiwang.services.permissions import (
+    ACCEPT_APPLICATION,
+    APPROVE_EXTENSION,
+    DECIDE_APPLICATION,
+    REVIEW_APPLICATION,
+    VIEW_APPLICATION,
+)
+from yiwang.workflow.models import ProcessInstance
+from yiwang.workflow.selectors import AvailableAction, available_actions
+
+NOT_FOUND_MESSAGE = "办件不存在或无权查看"
+OPEN_STATUSES = (
+    Application.Status.SUBMITTED,
+    Application.Status.CORRECTION,
+    Application.Status.REVIEWING,
+    Application.Status.DECIDING,
+    Application.Status.APPROVED,
+    Application.Status.DENIED,
+)
+# Statuses whose clock runs (补正 stops it): the ones that can be overdue.
+RUNNING_STATUSES = tuple(s for s in OPEN_STATUSES if s != Application.Status.CORRECTION)
+DONE_STATUSES = (Application.Status.COMPLETED, Application.Status.REFUSED, Application.Status.WITHDRAWN)
+STATUS_FILTERS: dict[str, tuple[str, ...]] = {
+    "open": OPEN_STATUSES,
+    "done": DONE_STATUSES,
+    **{s: (s,) for s in Application.Status.values if s != Application.Status.DRAFT},
+}
+SEARCH_MAX = 64
+
+
+def _require_view(actor: Actor) -> None:
+    if not actor.is_authenticated:
+        raise PermissionDenied("请先登录", code="unauthenticated")
+    if not actor.has_perm(VIEW_APPLICATION):
+        raise PermissionDenied("您没有查看办件的权限", code="services_forbidden")
+
+
+def staff_scope_q(actor: Actor) -> Q:
+    return actor.scope_q(VIEW_APPLICATION, organization="organization", region="region")
+
+
+def staff_inbox(
+    actor: Actor,
+    *,
+    status: str = "open",
+    item: str | None = None,
+    overdue: bool = False,
+    search: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Application]:
+    """办件箱: applications of the actor's department (scope), nearest deadline first.
+
+    `status` is "open" (default: not yet 办结), "done" or one status; `item` an 实施编码; `overdue`
+    keeps the running ones past their `due_at`; `search` matches the 办件编号 (prefix) or the
+    applicant's name."""
+    _require_view(actor)
+    statuses = STATUS_FILTERS.get(status or "open")
+    if statuses is None:
+        raise InvalidInput("办件状态不正确", code="services_status_invalid")
+    qs = Application.objects.filter(staff_scope_q(actor))
+    if overdue:
+        statuses = tuple(s for s in statuses if s in RUNNING_STATUSES)
+        qs = qs.filter(due_at__lt=now or timezone.now())
+    qs = qs.filter(status__in=statuses) if len(statuses) != 1 else qs.filter(status=statuses[0])
+    if item:
+        qs = qs.filter(item__implementation_code=item.strip()[:40])
+    if search:
+        text = search.strip()[:SEARCH_MAX]
+        if text:
+            qs = qs.filter(
+                Q(application_no__startswith=text)
+                | Q(person__name__icontains=text)
+                | Q(enterprise__name__icontains=text)
+            )
+    return qs.select_related("item", "organization", "person", "enterprise").order_by(
+        F("due_at").asc(nulls_last=True), "pk"
+    )
+
+
+def instances_of(applications: list[Application]) -> dict[UUID, ProcessInstance]:
+    """The workflow instances of a page of applications (one query), for the SLA colours."""
+    ids = [a.process_instance_id for a in applications if a.process_instance_id is not None]
+    if not ids:
+        return {}
+    return {
+        i.pk: i
+        for i in ProcessInstance.objects.filter(pk__in=ids).only(
+            "id",
+            "state",
+            "completed_at",
+            "suspended_at",
+            "due_at",
+            "deadline",
+            "state_deadline",
+            "warning",
+            "overdue",
+            "assignee_id",
+        )
+    }
+
+
+def inbox_items(actor: Actor) -> list[tuple[str, str]]:
+    """The items (实施编码, name) the actor's department handles, for the inbox filter."""
+    from yiwang.services.models import ServiceItem
+
+    if not actor.has_perm(VIEW_APPLICATION):
+        return []
+    rows = (
+        ServiceItem.objects.filter(is_current=True)
+        .filter(actor.scope_q(VIEW_APPLICATION, organization="organization", region="region"))
+        .order_by("name")
+        .values_list("implementation_code", "name")
+    )
+    return list(rows[:500])
+
+
+def staff_application(actor: Actor, uid: UUID | str) -> Application:
+    """One application within the actor's `services.view_application` scope; NotFound otherwise."""
+    _require_view(actor)
+    try:
+        key = uid if isinstance(uid, UUID) else UUID(str(uid))
+    except ValueError:
+        raise NotFound(NOT_FOUND_MESSAGE, code="services_application_not_found") from None
+    application = (
+        Application.objects.filter(staff_scope_q(actor), uid=key)
+        .select_related(
+            "item",
+            "organization",
+            "organization__region",
+            "region",
+            "person",
+            "enterprise",
+            "applicant",
+            "result_file",
+        )
+        .first()
+    )
+    if application is None:
+        raise NotFound(NOT_FOUND_MESSAGE, code="services_application_not_found")
+    return application
+
+
+def application_instance(application: Application) -> ProcessInstance | None:
+    if application.process_instance_id is None:
+        return None
+    return (
+        ProcessInstance.objects.select_related("definition", "organization", "region", "assignee")
+        .filter(pk=application.process_instance_id)
+        .first()
+    )
+
+
+def notes_for(actor: Actor, application: Application) -> list[ApplicationNote]:
+    """内部备注 (staff in scope only)."""
+    if not actor.can_reach(
+        VIEW_APPLICATION,
+        organization_id=application.organization_id,
+        organization_path=application.organization.path,
+        region_path=application.region.path,
+    ):
+        raise NotFound(NOT_FOUND_MESSAGE, code="services_application_not_found")
+    return list(ApplicationNote.objects.filter(application=application).select_related("author"))
+
+
+def extension_requests_for(application: Application) -> list[ExtensionRequest]:
+    return list(
+        ExtensionRequest.objects.filter(application=application).select_related("requested_by", "decided_by")
+    )
+
+
+def deliveries_for(application: Application) -> list[ApplicationDelivery]:
+    return list(ApplicationDelivery.objects.filter(application=application).select_related("delivered_by"))
+
+
+def colleagues_of(application: Application) -> list[Any]:
+    """Active staff of the application's department (who it may be assigned to)."""
+    user_model = get_user_model()
+    return list(
+        user_model.objects.filter(
+            is_active=True, kind="staff", memberships__organization_id=application.organization_id
+        )
+        .distinct()
+        .order_by("display_name", "pk")
+    )
+
+
+def requirements_of(application: Application) -> list[MaterialRequirement]:
+    return list(MaterialRequirement.objects.filter(item_id=application.item_id).order_by("sort_order", "pk"))
+
+
+@dataclass(frozen=True)
+class StaffOptions:
+    """What the actor may do on one application now (drives the detail page's forms)."""
+
+    workflow: dict[str, AvailableAction] = field(default_factory=dict)
+    can_request_extension: bool = False
+    pending_extension: ExtensionRequest | None = None
+    can_decide_extension: bool = False
+    can_deliver: bool = False
+    can_assign: bool = False
+    can_note: bool = False
+
+    @property
+    def any(self) -> bool:
+        return bool(
+            self.workflow
+            or self.can_request_extension
+            or self.can_decide_extension
+            or self.can_deliver
+            or self.can_assign
+        )
+
+
+def _reaches(actor: Actor, permission: str, application: Application) -> bool:
+    return actor.can_reach(
+        permission,
+        organization_id=application.organization_id,
+        organization_path=application.organization.path,
+        region_path=application.region.path,
+    )
+
+
+def staff_options(
+    actor: Actor, application: Application, instance: ProcessInstance | None, requests: list[ExtensionRequest]
+) -> StaffOptions:
+    if instance is None:
+        return StaffOptions(can_note=_reaches(actor, VIEW_APPLICATION, application))
+    workflow = {
+        a.code: a for a in available_actions(instance, actor) if a.code not in ("withdraw", "resubmit")
+    }
+    open_ = instance.completed_at is None
+    extend = instance.definition.parsed.actions.get("extend")
+    pending = next((r for r in requests if r.status == ExtensionRequest.Status.PENDING), None)
+    can_request = (
+        open_
+        and extend is not None
+        and pending is None
+        and instance.state in extend.sources
+        and not instance.is_suspended
+        and any(_reaches(actor, p, application) for p in (REVIEW_APPLICATION, DECIDE_APPLICATION))
+    )
+    workflow.pop("extend", None)  # extensions go through a request and its approval
+    return StaffOptions(
+        workflow=workflow,
+        can_request_extension=can_request,
+        pending_extension=pending,
+        can_decide_extension=pending is not None and _reaches(actor, APPROVE_EXTENSION, application),
+        can_deliver=instance.state == "completed" and _reaches(actor, ACCEPT_APPLICATION, application),
+        can_assign=open_
+        and any(
+            _reaches(actor, p, application)
+            for p in (ACCEPT_APPLICATION, REVIEW_APPLICATION, DECIDE_APPLICATION)
+        ),
+        can_note=_reaches(actor, VIEW_APPLICATION, application),
+    )
+
+
+def extension_request_for(application: Application, pk: int) -> ExtensionRequest:
+    row = ExtensionRequest.objects.filter(application=application, pk=pk).first()
+    if row is None:
+        raise NotFound("延期申请不存在", code="services_extension_not_found")
+    return row
+
+
+def colleague_for(application: Application, pk: Any) -> Any:
+    try:
+        key = int(pk)
+    except (TypeError, ValueError):
+        raise InvalidInput("请选择被指派人", code="services_assignee_invalid") from None
+    user = next((u for u in colleagues_of(application) if u.pk == key), None)
+    if user is None:
+        raise InvalidInput("只能指派给本部门的工作人员", code="services_assignee_invalid")
+    return user

@@ -1,0 +1,82 @@
+"""Admin of the catalogue: scoped list, read-only published versions, publish and new-version
+actions, the Excel import page (atomic, with a downloadable error report) and applications read-only."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from yiwang.identity.models import User
+from yiwang.services.models import ServiceItem
+from yiwang.services.tests.catalogue_support import *  # noqa: F403
+from yiwang.services.tests.factories import DraftServiceItemFactory, ServiceItemFactory
+from yiwang.services.tests.test_excel_import import _row, _workbook
+
+CHANGELIST = "/admin/services/serviceitem/"
+
+
+@pytest.fixture
+def admin_client(client, world):
+    User.objects.filter(pk=world.catalog_admin.pk).update(is_staff=True)
+    client.force_login(world.catalog_admin)
+    return client
+
+
+def test_list_is_scoped_to_the_department(admin_client, world):
+    ServiceItemFactory(organization=world.market, name="食品经营许可")
+    ServiceItemFactory(organization=world.health, name="出生医学证明签发")
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert "食品经营许可" in html and "出生医学证明签发" not in html and "导入实施清单" in html
+
+
+def test_published_version_is_read_only_and_new_version_action(admin_client, world):
+    item = ServiceItemFactory(organization=world.market, name="食品经营许可")
+    html = admin_client.get(f"{CHANGELIST}{item.pk}/change/").content.decode()
+    assert 'name="name"' not in html  # read-only
+    response = admin_client.post(CHANGELIST, {"action": "new_version", "_selected_action": [item.pk]})
+    assert response.status_code == 302
+    draft = ServiceItem.objects.get(version=2)
+    assert draft.status == "draft" and draft.materials.count() == 3
+    assert 'name="name"' in admin_client.get(f"{CHANGELIST}{draft.pk}/change/").content.decode()
+    admin_client.post(CHANGELIST, {"action": "publish", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    item.refresh_from_db()
+    assert draft.is_current and not item.is_current
+
+
+def test_publish_action_reports_problems(admin_client, world):
+    draft = DraftServiceItemFactory(organization=world.market, served_subjects=[])
+    response = admin_client.post(
+        CHANGELIST, {"action": "publish", "_selected_action": [draft.pk]}, follow=True
+    )
+    assert "服务对象" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_import_page_with_errors_then_success(admin_client, world):
+    bad = _workbook([_row(world, 1, 法定办结时限="很久")])
+    response = admin_client.post(f"{CHANGELIST}import/", {"file": io.BytesIO(bad)})
+    html = response.content.decode()
+    assert "未导入任何事项" in html and "法定办结时限" in html
+    report_url = response.context["report_url"]
+    report = load_workbook(io.BytesIO(admin_client.get(report_url).content))["错误报告"]
+    assert report["D2"].value.startswith("应为整数")
+    assert ServiceItem.objects.count() == 0
+    upload = io.BytesIO(_workbook([_row(world, 1)]))
+    upload.name = "catalogue.xlsx"
+    html = admin_client.post(f"{CHANGELIST}import/", {"file": upload}).content.decode()
+    assert "已处理 1 行，新增 1 项" in html and ServiceItem.objects.filter(is_current=True).count() == 1
+
+
+def test_staff_without_permission_cannot_use_the_admin(client, world):
+    User.objects.filter(pk=world.clerk.pk).update(is_staff=True)
+    client.force_login(world.clerk)
+    assert client.get(CHANGELIST).status_code == 403
+    assert client.get(f"{CHANGELIST}import/").status_code in (403, 404)
+
+
+def test_applications_are_read_only(admin_client, world):
+    assert admin_client.get("/admin/services/application/").status_code == 403  # no view_application

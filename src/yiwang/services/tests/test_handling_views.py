@@ -1,0 +1,206 @@
+"""Staff pages: the inbox (办件箱) and the handling page; permissions and query counts."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from yiwang.identity.actor import Actor
+from yiwang.identity.tests.factories import CitizenFactory
+from yiwang.services.actions import handling
+from yiwang.services.models import Application, ApplicationNote
+from yiwang.services.selectors import handling as selectors
+from yiwang.services.tests.factories import ServiceItemFactory
+from yiwang.services.tests.staff_support import (
+    Department,
+    definitions,  # noqa: F401
+    submitted,
+)
+from yiwang.workflow.models import ProcessEvent
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("definitions")]
+INBOX = "/services/staff/"
+
+
+def _login(client, user):
+    client.force_login(user)
+    return client
+
+
+def _detail(application):
+    return reverse("services:staff-application", kwargs={"uid": application.uid})
+
+
+def _act(application):
+    return reverse("services:staff-act", kwargs={"uid": application.uid})
+
+
+def test_inbox_lists_department_applications_nearest_deadline_first(client):
+    dept, other = Department(), Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    later = submitted(item)
+    sooner = submitted(item, now=timezone.now() - timedelta(days=3))
+    foreign = submitted(organization=other.organization)
+    response = _login(client, dept.clerk).get(INBOX)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert later.application_no in body and sooner.application_no in body
+    assert foreign.application_no not in body
+    assert body.index(sooner.application_no) < body.index(later.application_no)
+    assert "sla-" in body  # SLA colour classes on rows
+
+
+def test_inbox_filters_status_item_overdue_and_search(client):
+    dept = Department()
+    item_a = ServiceItemFactory(organization=dept.organization, name="食品经营许可（新办）甲")
+    item_b = ServiceItemFactory(organization=dept.organization, name="药品零售许可乙")
+    a = submitted(item_a)
+    b = submitted(item_b, now=timezone.now() - timedelta(days=30))
+    handling.application_accept(actor=dept.actor("clerk"), application=b)
+    _login(client, dept.clerk)
+
+    body = client.get(INBOX, {"item": item_a.implementation_code}).content.decode()
+    assert a.application_no in body and b.application_no not in body
+    body = client.get(INBOX, {"status": "reviewing"}).content.decode()
+    assert b.application_no in body and a.application_no not in body
+    body = client.get(INBOX, {"overdue": "1"}).content.decode()
+    assert b.application_no in body and a.application_no not in body
+    body = client.get(INBOX, {"q": a.application_no[:-2]}).content.decode()
+    assert a.application_no in body
+    body = client.get(INBOX, {"q": a.person.name}).content.decode()
+    assert a.application_no in body
+    body = client.get(INBOX, {"q": "没有这个人"}).content.decode()
+    assert "没有符合条件的办件" in body
+    assert client.get(INBOX, {"status": "bogus", "page": "x"}).status_code == 200
+
+
+def test_inbox_permissions(client):
+    dept = Department()
+    assert client.get(INBOX).status_code == 302  # anonymous → login
+    assert _login(client, CitizenFactory()).get(INBOX).status_code == 403
+    client.logout()
+    assert _login(client, dept.catalog_admin).get(INBOX).status_code == 403
+
+
+def test_inbox_selector_is_two_queries_whatever_the_page(django_assert_num_queries):
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    for _ in range(4):
+        submitted(item)
+    actor = dept.actor("clerk")
+    with django_assert_num_queries(2):
+        rows = list(selectors.staff_inbox(actor)[:20])
+        instances = selectors.instances_of(rows)
+        for row in rows:
+            assert row.item.name and row.organization.name and row.person.name
+    assert len(rows) == 4 and len(instances) == 4
+
+
+def test_inbox_page_query_count_does_not_grow_with_rows(client):
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    submitted(item)
+    _login(client, dept.clerk)
+    client.get(INBOX)
+    with CaptureQueriesContext(connection) as few:
+        client.get(INBOX)
+    for _ in range(5):
+        submitted(item)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(INBOX).content.decode()
+    assert body.count('data-application="') == 6
+    assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_detail_shows_masked_applicant_materials_and_forms(client):
+    dept = Department()
+    application = submitted(organization=dept.organization)
+    handling.application_note_add(actor=dept.actor("clerk"), application=application, text="已电话联系申请人")
+    person = application.person
+    body = _login(client, dept.clerk).get(_detail(application)).content.decode()
+    assert application.application_no in body
+    assert person.id_number not in body and person.id_number[-4:] in body
+    # The form's own ID and phone fields are masked too; select values show their labels.
+    assert application.form_data["id_number"] not in body and "13912345678" not in body
+    assert "139****5678" in body and "餐饮服务" in body and "从业人员" in body
+    assert "租赁合同.pdf" in body  # the uploaded material with its download link
+    assert "已电话联系申请人" in body
+    assert 'value="accept"' in body and 'value="request_correction"' in body and 'value="refuse"' in body
+    assert 'value="decide"' not in body  # not in this state, nor the clerk's to do
+
+
+def test_detail_hides_from_others(client):
+    dept, other = Department(), Department()
+    application = submitted(organization=dept.organization)
+    assert _login(client, other.clerk).get(_detail(application)).status_code == 404
+    client.logout()
+    assert _login(client, application.applicant).get(_detail(application)).status_code == 403
+    client.logout()
+    assert _login(client, dept.catalog_admin).get(_detail(application)).status_code == 403
+
+
+def test_posting_actions_runs_them_and_reports_errors_in_chinese(client):
+    dept = Department()
+    application = submitted(organization=dept.organization)
+    _login(client, dept.clerk)
+    response = client.post(_act(application), {"op": "refuse", "reason": ""}, follow=True)
+    assert "请填写不予受理理由" in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == Application.Status.SUBMITTED
+
+    material = application.item.materials.get(code="premises_proof")
+    response = client.post(
+        _act(application), {"op": "request_correction", "reason": "合同过期", "materials": [str(material.pk)]}
+    )
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == Application.Status.CORRECTION
+    body = client.get(_detail(application)).content.decode()
+    assert "补正材料告知书" in body and "经营场所使用证明" in body
+
+    client.post(_act(application), {"op": "note", "text": "等待补正"})
+    assert ApplicationNote.objects.get().text == "等待补正"
+    response = client.post(_act(application), {"op": "teleport"}, follow=True)
+    assert "未知的办理操作" in response.content.decode()
+
+
+def test_posting_as_other_department_changes_nothing(client):
+    dept, other = Department(), Department()
+    application = submitted(organization=dept.organization)
+    events = ProcessEvent.objects.count()
+    response = _login(client, other.clerk).post(_act(application), {"op": "accept"})
+    assert response.status_code == 404
+    application.refresh_from_db()
+    assert application.status == Application.Status.SUBMITTED
+    assert ProcessEvent.objects.count() == events
+
+
+def test_full_handling_through_pages(client):
+    dept = Department()
+    application = submitted(organization=dept.organization)
+    _login(client, dept.clerk).post(_act(application), {"op": "accept", "comment": "材料齐全"})
+    client.logout()
+    _login(client, dept.approver)
+    client.post(_act(application), {"op": "review", "comment": "符合条件"})
+    client.post(_act(application), {"op": "decide", "decision": "approve", "decision_text": "准予许可"})
+    client.logout()
+    _login(client, dept.clerk)
+    client.post(_act(application), {"op": "complete"})
+    client.post(_act(application), {"op": "deliver", "method": "window"})
+    application.refresh_from_db()
+    assert application.status == Application.Status.COMPLETED
+    assert application.result_file is not None and application.deliveries.count() == 1
+    body = client.get(_detail(application)).content.decode()
+    assert application.result_file.name in body and "窗口领取" in body
+    # The applicant downloads the result through the file endpoint.
+    client.logout()
+    _login(client, application.applicant)
+    response = client.get(f"/files/{application.result_file.uid}/")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert Actor.for_user(application.applicant).user_id == application.applicant_id
