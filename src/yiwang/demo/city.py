@@ -122,5 +122,45 @@ def seed_demo_city(*, stdout: Writer | None = None, seed: int = subjects.DEFAULT
     else:
         report.notes.append("流程引擎尚未就绪，跳过办件与工单历史。")
 
+    _seed_services(report, orgs, seed=seed, stdout=stdout)
+
     report.seconds = time.monotonic() - started
     return report
+
+
+def _seed_services(
+    report: SeedReport, orgs: dict[str, Organization], *, seed: int, stdout: Writer | None
+) -> None:
+    """一网通办: the catalogue (实施清单) and a year of applications. Skipped, with a note, when the
+    services app or the workflow engine is not there yet."""
+    if not workflows.workflow_available():
+        report.notes.append("流程引擎尚未就绪，跳过一网通办事项与办件历史。")
+        return
+    try:
+        from yiwang.demo import services_catalog, services_history
+    except ImportError as exc:  # the services app is not installed
+        report.notes.append(f"一网通办模块不可用（{exc}），跳过事项与办件历史。")
+        return
+
+    _say(stdout, "正在生成一网通办事项目录……")
+    started = time.monotonic()
+    with transaction.atomic():
+        catalog = services_catalog.seed_service_items(orgs)
+        _audit("一网通办事项", {"政务服务事项": catalog.created})
+    report.lines.append(SeedLine("政务服务事项", catalog.created, catalog.total))
+    catalog_seconds = time.monotonic() - started
+
+    _say(stdout, "正在生成一网通办历史办件……")
+    with transaction.atomic():
+        history = services_history.seed_service_history(orgs, catalog.items, seed=seed)
+        _audit("一网通办办件", {"办件账号": history.accounts_created, "历史办件": history.created})
+    report.lines.append(SeedLine("一网通办历史办件", history.created, history.total))
+    if catalog.created or history.created:
+        how = "事项目录经目录维护接口创建并发布" if catalog.via_actions else "事项目录直接写入"
+        report.notes.append(
+            f"一网通办：{how}（{catalog_seconds:.1f} 秒），历史办件批量写入（{history.seconds:.1f} 秒）。"
+        )
+    if history.accounts_created:
+        report.notes.append(
+            f"为历史办件新建申请人及各部门窗口、审批人员账号 {history.accounts_created} 个（密码同演示账号）。"
+        )

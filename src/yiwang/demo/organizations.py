@@ -60,6 +60,11 @@ _CITY_UNITS: tuple[tuple[str, str, str, str, str | None], ...] = (
     ("center", "示范市政务服务中心", "市政务服务中心", Type.CENTER, "zwfw"),
     ("12345", "示范市12345政务服务便民热线中心", "12345热线", Type.INSTITUTION, "zwfw"),
     ("ioc", "示范市城市运行管理指挥中心", "市运管中心", Type.INSTITUTION, "gov"),
+    # Appended (not inserted) so the addresses of the units above stay where they were.
+    ("medins", "示范市医疗保障局", "市医保局", Type.DEPARTMENT, "gov"),
+    ("culture", "示范市文化广电和旅游局", "市文广旅局", Type.DEPARTMENT, "gov"),
+    ("emergency", "示范市应急管理局", "市应急局", Type.DEPARTMENT, "gov"),
+    ("agri", "示范市农业农村局", "市农业农村局", Type.DEPARTMENT, "gov"),
 )
 
 _DISTRICT_UNITS: tuple[tuple[str, str, str, str, str | None], ...] = (
