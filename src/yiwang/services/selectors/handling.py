@@ -14,11 +14,12 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import F, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.identity.actor import Actor
+from yiwang.services.models import OPEN_STATUSES as OPEN_STATUS_CODES
 from yiwang.services.models import (
     Application,
     ApplicationDelivery,
@@ -89,7 +90,10 @@ def staff_inbox(
     if overdue:
         statuses = tuple(s for s in statuses if s in RUNNING_STATUSES)
         qs = qs.filter(due_at__lt=now or timezone.now())
-    qs = qs.filter(status__in=statuses) if len(statuses) != 1 else qs.filter(status=statuses[0])
+    if set(statuses) == set(OPEN_STATUS_CODES):
+        qs = qs.filter(is_open=True)  # the same rows; lets the database walk services_app_open_due_idx
+    else:
+        qs = qs.filter(status__in=statuses) if len(statuses) != 1 else qs.filter(status=statuses[0])
     if item:
         qs = qs.filter(item__implementation_code=item.strip()[:40])
     if search:
@@ -100,9 +104,9 @@ def staff_inbox(
                 | Q(person__name__icontains=text)
                 | Q(enterprise__name__icontains=text)
             )
-    return qs.select_related("item", "organization", "person", "enterprise").order_by(
-        F("due_at").asc(nulls_last=True), "pk"
-    )
+    # Open applications always have a deadline; a plain ascending order lets the partial index
+    # `services_app_open_due_idx` deliver the page without sorting the department's history.
+    return qs.select_related("item", "organization", "person", "enterprise").order_by("due_at", "pk")
 
 
 def instances_of(applications: list[Application]) -> dict[UUID, ProcessInstance]:
