@@ -38,3 +38,13 @@ def application_file_visible(actor: Actor, stored: StoredFile) -> bool:
         .distinct()[:20]
     )
     return any(can_view_application(actor, application) for application in candidates)
+
+
+def published_sample_visible(actor: Actor, stored: StoredFile) -> bool:
+    """File access rule: 样表 and 审批结果样本 of a published item are public guide material."""
+    from yiwang.services.models import MaterialRequirement, ServiceItem
+
+    return (
+        MaterialRequirement.objects.filter(sample=stored, item__status=ServiceItem.Status.PUBLISHED).exists()
+        or ServiceItem.objects.filter(result_sample=stored, status=ServiceItem.Status.PUBLISHED).exists()
+    )

@@ -8,4 +8,9 @@ class ServicesConfig(AppConfig):
 
     def ready(self) -> None:
         # Keep Application.status in step with its workflow instance (see applications actions).
+        from yiwang.core.files import register_file_access_rule
+        from yiwang.services import notices  # noqa: F401  (registers the notices' access rule)
+        from yiwang.services.access import published_sample_visible
         from yiwang.services.actions import applications  # noqa: F401
+
+        register_file_access_rule(published_sample_visible)
