@@ -146,6 +146,10 @@ def fill(item, citizen, rows: int) -> None:
             batch.clear()
     if batch:
         Application.objects.bulk_create(batch)
+    from django.db import connection
+
+    with connection.cursor() as cursor:  # planner statistics, as after any bulk load in production
+        cursor.execute("ANALYZE")
 
 
 def p50(samples: list[float]) -> float:
@@ -156,16 +160,15 @@ def inbox(item, clerk, rows: int, repeats: int = 30) -> dict:
     from django.db import connection
 
     from yiwang.identity.actor import Actor
-    from yiwang.services.selectors.handling import OPEN_STATUSES, staff_inbox
+    from yiwang.services.selectors.handling import staff_inbox
 
     actor = Actor.for_user(clerk)
     orm_times, raw_times = [], []
-    statuses = [str(s) for s in OPEN_STATUSES]
-    placeholders = ", ".join(["%s"] * len(statuses))
+    # The same rows, filter and order as the selector, written by hand against the same index.
     sql = (
         "SELECT a.id, a.application_no, a.status, a.due_at, i.name FROM services_application a "
         "JOIN services_serviceitem i ON i.id = a.item_id "
-        f"WHERE a.organization_id = %s AND a.status IN ({placeholders}) "
+        "WHERE a.organization_id = %s AND a.is_open "
         "ORDER BY a.due_at ASC, a.id ASC LIMIT 20"
     )
     for _ in range(repeats):
@@ -174,7 +177,7 @@ def inbox(item, clerk, rows: int, repeats: int = 30) -> dict:
         orm_times.append(time.perf_counter() - started)
         started = time.perf_counter()
         with connection.cursor() as cursor:
-            cursor.execute(sql, [item.organization_id, *statuses])
+            cursor.execute(sql, [item.organization_id])
             raw = cursor.fetchall()
         raw_times.append(time.perf_counter() - started)
     assert len(page) == len(raw) == 20
