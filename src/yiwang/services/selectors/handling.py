@@ -55,6 +55,19 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     **{s: (s,) for s in Application.Status.values if s != Application.Status.DRAFT},
 }
 SEARCH_MAX = 64
+# Large columns the inbox list never shows: not fetched (nor JSON-decoded) for each row of a page.
+INBOX_DEFERRED = (
+    "form_data",
+    "decision_text",
+    "item__form_schema",
+    "item__form_ui",
+    "item__legal_basis",
+    "item__conditions",
+    "item__process_description",
+    "item__fee_basis",
+    "item__fee_standard",
+    "enterprise__business_scope",
+)
 
 
 def _require_view(actor: Actor) -> None:
@@ -106,7 +119,11 @@ def staff_inbox(
             )
     # Open applications always have a deadline; a plain ascending order lets the partial index
     # `services_app_open_due_idx` deliver the page without sorting the department's history.
-    return qs.select_related("item", "organization", "person", "enterprise").order_by("due_at", "pk")
+    return (
+        qs.select_related("item", "organization", "person", "enterprise")
+        .defer(*INBOX_DEFERRED)
+        .order_by("due_at", "pk")
+    )
 
 
 def instances_of(applications: list[Application]) -> dict[UUID, ProcessInstance]:
