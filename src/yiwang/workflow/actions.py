@@ -195,11 +195,13 @@ def _apply_clocks(
         instance.warning = False
 
 
-def _sync_handlers(instance: ProcessInstance, parsed: engine.Definition) -> None:
+def _sync_handlers(instance: ProcessInstance, parsed: engine.Definition, *, new: bool = False) -> None:
     wanted = set()
     if instance.completed_at is None:
         wanted = parsed.handler_codes(instance.state, suspended=instance.is_suspended)
-    existing = set(ProcessHandler.objects.filter(instance=instance).values_list("code", flat=True))
+    existing: set[str] = set()
+    if not new:
+        existing = set(ProcessHandler.objects.filter(instance=instance).values_list("code", flat=True))
     if existing - wanted:
         ProcessHandler.objects.filter(instance=instance, code__in=existing - wanted).delete()
     ProcessHandler.objects.bulk_create(
@@ -220,6 +222,7 @@ def _notice(instance: ProcessInstance, event: ProcessEvent) -> hooks.TransitionN
         object_id=instance.object_id,
         completed=instance.completed_at is not None,
         owner_user_id=instance.owner_id,
+        instance=instance,
     )
 
 
@@ -265,7 +268,8 @@ def instance_start(
         raise InvalidInput("时限应为 {working_days: n} 或 {working_hours: h}", code="workflow_sla_invalid")
     calendar = get_calendar()
     start = parsed.start_state
-    with transaction.atomic():
+    # No savepoint: a start that fails part-way must fail the caller's transaction with it.
+    with transaction.atomic(savepoint=False):
         instance = ProcessInstance(
             definition=definition,
             content_type=ContentType.objects.get_for_model(obj),
@@ -289,7 +293,7 @@ def instance_start(
         )
         _apply_clocks(instance, parsed, calendar, now, overall, _state_clock(calendar, parsed, start, now))
         instance.save(force_insert=True)
-        _sync_handlers(instance, parsed)
+        _sync_handlers(instance, parsed, new=True)
         event = ProcessEvent(
             instance=instance,
             action="start",

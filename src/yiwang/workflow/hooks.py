@@ -19,8 +19,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from yiwang.workflow.models import ProcessInstance
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +43,8 @@ class TransitionNotice:
     object_id: str
     completed: bool
     owner_user_id: int | None = None  # the applicant's account, if the instance has one
+    # The instance as the engine just saved it, so atomic-phase hooks need not read it again.
+    instance: ProcessInstance | None = field(default=None, compare=False, repr=False)
 
 
 Callback = Callable[[TransitionNotice], None]

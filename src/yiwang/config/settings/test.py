@@ -23,7 +23,13 @@ STORAGES["yiwang_files"] = {  # noqa: F405
 if env("TEST_DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(env("TEST_DATABASE_URL"))}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": str(DATA_DIR / "test.sqlite3")}}
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(DATA_DIR / "test.sqlite3"),
+            "OPTIONS": dict(SQLITE_OPTIONS),  # noqa: F405 — as deployed (matters for bench/ and live servers)
+        }
+    }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
 YIWANG_SMS_PROVIDER = "yiwang.core.notifications.DatabaseProvider"
 YIWANG_EMAIL_PROVIDER = "yiwang.core.notifications.DatabaseProvider"

@@ -29,8 +29,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yiwang.core.audit import audit_record
@@ -43,7 +42,6 @@ from yiwang.services.forms import fill_file_fields, form_data_errors
 from yiwang.services.models import (
     Application,
     ApplicationMaterial,
-    ApplicationSequence,
     MaterialRequirement,
     ServiceItem,
 )
@@ -316,13 +314,16 @@ def _write_materials(
     files: Mapping[str, StoredFile],
     *,
     later: bool,
+    fresh: bool = False,
 ) -> None:
     """Replace the rows of the materials in `files`; with `later`, add a file-less row for each
-    e-licence / shared-data material (to be satisfied from the licence or data source later)."""
-    if files:
+    e-licence / shared-data material (to be satisfied from the licence or data source later).
+    `fresh`: the application was created in this transaction, so it has no other rows yet."""
+    if files and not fresh:
         ApplicationMaterial.objects.filter(
             application=application, requirement__in=[requirements[c] for c in files]
         ).delete()
+    if files:
         ApplicationMaterial.objects.bulk_create(
             [
                 ApplicationMaterial(application=application, requirement=requirements[c], file=f)
@@ -330,11 +331,14 @@ def _write_materials(
             ]
         )
     if later:
-        have = set(
-            ApplicationMaterial.objects.filter(application=application).values_list(
-                "requirement_id", flat=True
+        if fresh:
+            have = {requirements[c].pk for c in files}
+        else:
+            have = set(
+                ApplicationMaterial.objects.filter(application=application).values_list(
+                    "requirement_id", flat=True
+                )
             )
-        )
         ApplicationMaterial.objects.bulk_create(
             [
                 ApplicationMaterial(application=application, requirement=r, file=None)
@@ -344,14 +348,23 @@ def _write_materials(
         )
 
 
+_NEXT_NUMBER_SQL = (
+    "INSERT INTO services_applicationsequence (implementation_code, day, last_number) VALUES (%s, %s, 1) "
+    "ON CONFLICT (implementation_code, day) "
+    "DO UPDATE SET last_number = services_applicationsequence.last_number + 1 RETURNING last_number"
+)
+
+
 def next_application_no(implementation_code: str, day: date) -> str:
-    """实施编码 + yyyymmdd + 4-digit daily sequence; call inside a transaction (the row is locked)."""
-    sequence, _created = ApplicationSequence.objects.select_for_update().get_or_create(
-        implementation_code=implementation_code, day=day
-    )
-    sequence.last_number += 1
-    sequence.save(update_fields=["last_number"])
-    return f"{implementation_code}{day:%Y%m%d}{sequence.last_number:04d}"
+    """实施编码 + yyyymmdd + 4-digit daily sequence; call inside a transaction.
+
+    One upsert statement (PostgreSQL, SQLite ≥ 3.35): the first of the day inserts 1, later ones
+    increment under the row's lock, which is held until the submission commits — so numbers are
+    unique and, as a rolled-back submission gives its number back, gap-free."""
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_NUMBER_SQL, [implementation_code, connection.ops.adapt_datefield_value(day)])
+        (number,) = cursor.fetchone()
+    return f"{implementation_code}{day:%Y%m%d}{number:04d}"
 
 
 def _check_key(key: Any) -> str:
@@ -369,14 +382,19 @@ def _check_key(key: Any) -> str:
 
 
 def _replayed(actor: Actor, key: str, item: ServiceItem) -> Application | None:
-    existing = (
-        Application.objects.select_related("item").filter(applicant=actor.user, idempotency_key=key).first()
+    # The common case is "not found": ask for two columns, load the application only on a replay.
+    found = (
+        Application.objects.filter(applicant=actor.user, idempotency_key=key)
+        .values_list("pk", "item__implementation_code")
+        .first()
     )
-    if existing is not None and existing.item.implementation_code != item.implementation_code:
+    if found is None:
+        return None
+    if found[1] != item.implementation_code:
         raise Conflict(
             "该幂等键已用于另一事项的申请，请刷新页面后重新提交", code="application_idempotency_conflict"
         )
-    return existing
+    return Application.objects.select_related("item", "organization").get(pk=found[0])
 
 
 def _own_application(actor: Actor, application: Application) -> Application:
@@ -462,6 +480,8 @@ def application_submit(
     if item is None:
         raise InvalidInput("请指定申报的事项", code="application_item_required")
     key = _check_key(idempotency_key)
+    # A replay is found here; two racing first submissions are settled by the unique constraint on
+    # (applicant, idempotency_key) — the loser's IntegrityError below answers with the winner.
     existing = _replayed(actor, key, item)
     if existing is not None:
         return existing
@@ -471,18 +491,16 @@ def application_submit(
     _validate_form(item, data, check_files=False)
     requirements = _requirements(item)
     now = now or timezone.now()
-    user_model = get_user_model()
     try:
         with transaction.atomic():
-            # One submission per applicant at a time: the key is looked up under this lock.
-            user_model.objects.select_for_update().filter(pk=user.pk).first()
-            existing = _replayed(actor, key, item)
-            if existing is not None:
-                return existing
             current: dict[str, StoredFile] = {}
             if draft is not None:
                 draft = Application.objects.select_for_update().get(pk=draft.pk)
                 if draft.status != Application.Status.DRAFT:
+                    # Submitted meanwhile — by this very request's twin, or really a conflict.
+                    existing = _replayed(actor, key, item)
+                    if existing is not None:
+                        return existing
                     raise Conflict("该草稿已提交", code="application_not_draft")
                 current = _current_files(draft)
             stored = _store_materials(actor, item, requirements, materials or {})
@@ -511,7 +529,7 @@ def application_submit(
                 application.save()
             else:
                 application = Application.objects.create(item=item, **fields)
-            _write_materials(application, requirements, stored, later=True)
+            _write_materials(application, requirements, stored, later=True, fresh=draft is None)
             instance = workflow_actions.instance_start(
                 actor=actor,
                 definition_code=item.process_definition_code,
@@ -523,11 +541,8 @@ def application_submit(
                 sla={"working_days": max(item.promised_days, 1)},
                 now=now,
             )
-            application.refresh_from_db()
-            if application.process_instance_id is None:
-                application.process_instance_id = instance.pk
-                application.due_at = instance.deadline
-                application.save(update_fields=["process_instance_id", "due_at", "updated_at"])
+            # The status hook has written the same values to the row.
+            _follow(application, instance, "start")
             audit_record(
                 actor=actor,
                 action="services.application_submit",
@@ -645,39 +660,57 @@ def _status_for(state: str, completed: bool) -> str:
     return Application.Status.COMPLETED if completed else Application.Status.REVIEWING
 
 
-def keep_application_in_step(notice: TransitionNotice) -> None:
-    """Atomic hook: Application.status = the instance state; accepted_at, due_at, completed_at and
-    completed_on_time follow; an instant item (即办件) completes on acceptance."""
-    if notice.content_type != APPLICATION_CONTENT_TYPE:
-        return
-    application = (
-        Application.objects.select_for_update().select_related("item").filter(pk=notice.object_id).first()
-    )
-    if application is None:
-        return
-    instance = ProcessInstance.objects.get(pk=notice.instance_id)
-    moment = instance.state_entered_at
+IN_STEP_FIELDS = [
+    "status",
+    "process_instance_id",
+    "accepted_at",
+    "completed_at",
+    "completed_on_time",
+    "due_at",
+    "updated_at",
+]
+IN_STEP_LOADED = [
+    "pk",
+    "status",
+    "process_instance_id",
+    "accepted_at",
+    "completed_at",
+    "completed_on_time",
+    "due_at",
+]
+
+
+def _follow(application: Application, instance: ProcessInstance, action: str) -> None:
+    """Set the application's in-step fields from its instance after `action`."""
     application.status = _status_for(instance.state, instance.completed_at is not None)
     application.process_instance_id = instance.pk
-    if notice.action == "accept" and application.accepted_at is None:
-        application.accepted_at = moment
+    if action == "accept" and application.accepted_at is None:
+        application.accepted_at = instance.state_entered_at
     if instance.completed_at is not None:
         application.completed_at = instance.completed_at
         due = instance.deadline or application.due_at
         application.completed_on_time = due is None or instance.completed_at <= due
     else:
         application.due_at = instance.deadline
-    application.save(
-        update_fields=[
-            "status",
-            "process_instance_id",
-            "accepted_at",
-            "completed_at",
-            "completed_on_time",
-            "due_at",
-            "updated_at",
-        ]
+
+
+def keep_application_in_step(notice: TransitionNotice) -> None:
+    """Atomic hook: Application.status = the instance state; accepted_at, due_at, completed_at and
+    completed_on_time follow; an instant item (即办件) completes on acceptance."""
+    if notice.content_type != APPLICATION_CONTENT_TYPE:
+        return
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item")
+        .only(*IN_STEP_LOADED, "item__handling_kind")
+        .filter(pk=notice.object_id)
+        .first()
     )
+    if application is None:
+        return
+    instance = notice.instance or ProcessInstance.objects.get(pk=notice.instance_id)
+    _follow(application, instance, notice.action)
+    application.save(update_fields=IN_STEP_FIELDS)
     if (
         notice.action == "accept"
         and not notice.completed

@@ -10,14 +10,14 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import can_view_application
 from yiwang.services.models import Application, ApplicationMaterial, MaterialRequirement, ServiceItem
-from yiwang.workflow.models import ProcessEvent, ProcessInstance
+from yiwang.workflow.models import ProcessDefinition, ProcessEvent
 
 CORRECTION_ACTIONS = ("request_correction", "return_for_correction")
 NOT_FOUND_MESSAGE = "办件不存在或无权访问"
@@ -91,7 +91,7 @@ def application_materials(actor: Actor, application: Application) -> list[Applic
 def item_for_application(implementation_code: str) -> ServiceItem:
     """The current published version of an item (the one new applications are filed under)."""
     item = (
-        ServiceItem.objects.select_related("organization", "region")
+        ServiceItem.objects.select_related("organization__region", "region")
         .filter(implementation_code=implementation_code, is_current=True, status=ServiceItem.Status.PUBLISHED)
         .first()
     )
@@ -196,19 +196,22 @@ def application_timeline(actor: Actor, application: Application) -> list[Timelin
         raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
     if application.process_instance_id is None:
         return []
-    instance = (
-        ProcessInstance.objects.select_related("definition")
-        .filter(pk=application.process_instance_id)
-        .first()
-    )
-    if instance is None:
-        return []
-    parsed = instance.definition.parsed
-    events = (
-        ProcessEvent.objects.filter(instance=instance)
-        .prefetch_related("attachments")
+    events = list(
+        ProcessEvent.objects.filter(instance_id=application.process_instance_id)
+        .annotate(
+            definition_id=F("instance__definition_id"),
+            has_attachments=Exists(
+                ProcessEvent.attachments.through.objects.filter(processevent_id=OuterRef("pk"))
+            ),
+        )
         .order_by("created_at", "pk")
     )
+    if not events:
+        return []
+    parsed = ProcessDefinition.objects.only("definition").get(pk=events[0].definition_id).parsed
+    # Most events carry no attachment: fetch files only for those that do.
+    with_files = [event for event in events if event.has_attachments]
+    prefetch_related_objects(with_files, "attachments")
     rows = []
     for event in events:
         action = parsed.actions.get(event.action)
@@ -233,7 +236,7 @@ def application_timeline(actor: Actor, application: Application) -> list[Timelin
                 comment=event.comment,
                 created_at=event.created_at,
                 fields=fields,
-                attachments=list(event.attachments.all()),
+                attachments=list(event.attachments.all()) if event.has_attachments else [],
                 missing_materials=missing,
             )
         )
