@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
+import re
+import tempfile
 from datetime import datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+from django.conf import settings
 from django.core.files.base import ContentFile
+from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -26,6 +34,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = timezone.make_aware(datetime(2026, 11, 15, 10, 0))
 PERIOD = ("2026-09", "2026-11")
+SCREENSHOTS = Path(tempfile.gettempdir())  # the browser test leaves stats*.png there to look at
 
 
 def _at(year, month, day):
@@ -208,6 +217,143 @@ def test_page_renders_numbers_and_chart_data(client, data):
     assert "<script>" not in body.replace('<script type="application/json"', "")  # no inline script
 
 
+def _options(body, select_id):
+    """(value, text, selected) of each option of the select with id `select_id`."""
+    select = re.search(rf'<select id="{select_id}"[^>]*>(.*?)</select>', body, re.S)
+    assert select is not None, select_id
+    return [
+        (value, text, bool(selected))
+        for value, selected, text in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select.group(1)
+        )
+    ]
+
+
+def _json_script(body, element_id):
+    found = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', body, re.S)
+    assert found is not None, element_id
+    return json.loads(found.group(1))
+
+
+def _year_options(selected):
+    this_year = timezone.localdate().year
+    years = range(max(this_year, selected), min(this_year - 5, selected) - 1, -1)
+    return [(str(year), f"{year}年", year == selected) for year in years]
+
+
+def _month_options(selected):
+    return [(f"{month:02d}", f"{month}月", month == selected) for month in range(1, 13)]
+
+
+def test_page_period_selects_show_the_period_in_chinese(client, data):
+    body = _page(client, make_staff(data.a, role_code="department_head")).content.decode()
+    assert 'type="month"' not in body
+    assert _options(body, "stat-from-year") == _year_options(2026)
+    assert _options(body, "stat-from-month") == _month_options(9)
+    assert _options(body, "stat-to-year") == _year_options(2026)
+    assert _options(body, "stat-to-month") == _month_options(11)
+    assert 'name="from_year"' in body and 'name="from_month"' in body
+    assert 'name="to_year"' in body and 'name="to_month"' in body
+    assert "统计期间：2026年9月至2026年11月" in body
+
+
+def test_page_year_select_reaches_back_to_an_older_period(client, data):
+    body = _page(
+        client, make_staff(data.a, role_code="department_head"), **{"from": "2019-03"}
+    ).content.decode()
+    assert _options(body, "stat-from-year") == _year_options(2019)
+    assert _options(body, "stat-from-month") == _month_options(3)
+    assert _options(body, "stat-to-year")[-1] == ("2019", "2019年", False)
+
+
+def test_month_chart_data_has_chinese_month_labels(client, data):
+    body = _page(client, make_staff(data.a, role_code="department_head")).content.decode()
+    assert _json_script(body, "chart-month") == {
+        "name": "申报件数",
+        "unit": "件",
+        "labels": ["9月\n2026年", "10月", "11月"],
+        "titles": ["2026年9月", "2026年10月", "2026年11月"],
+        "values": [2, 3, 2],
+    }
+    assert 'data-chart="column" data-source="chart-month"' in body
+    assert 'aria-label="按月份申报件数：2026年9月 2件，2026年10月 3件，2026年11月 2件"' in body
+    # The other charts keep their kinds.
+    assert 'data-chart="pie" data-source="chart-status"' in body
+    assert 'data-chart="bar" data-source="chart-department"' in body
+    assert 'data-chart="bar" data-source="chart-item"' in body
+
+
+def test_month_chart_labels_carry_the_year_at_the_start_and_each_january(client, data):
+    head = make_staff(data.a, role_code="department_head")
+    body = _page(client, head, **{"from": "2025-11", "to": "2026-10"}).content.decode()
+    chart = _json_script(body, "chart-month")
+    assert chart["labels"] == [
+        "11月\n2025年",
+        "12月",
+        "1月\n2026年",
+        "2月",
+        "3月",
+        "4月",
+        "5月",
+        "6月",
+        "7月",
+        "8月",
+        "9月",
+        "10月",
+    ]
+    assert chart["titles"][:3] == ["2025年11月", "2025年12月", "2026年1月"]
+    assert chart["values"] == [0] * 9 + [1, 2, 3]  # August holds the one filed on 2026-08-31
+
+
+def test_select_form_redirects_to_the_from_to_address(client, data):
+    client.force_login(make_staff(data.a, role_code="department_head"))
+    response = client.get(
+        "/services/statistics/",
+        {
+            "from_year": "2026",
+            "from_month": "10",
+            "to_year": "2026",
+            "to_month": "11",
+            "organization": data.a.pk,
+        },
+    )
+    assert response.status_code == 302
+    location = urlsplit(response["Location"])
+    assert location.path == "/services/statistics/"
+    assert parse_qsl(location.query) == [
+        ("organization", str(data.a.pk)),
+        ("from", "2026-10"),
+        ("to", "2026-11"),
+    ]
+    body = client.get(response["Location"]).content.decode()
+    assert "统计期间：2026年10月至2026年11月" in body
+    assert _json_script(body, "chart-month")["values"] == [3, 2]
+    assert html.unescape(re.search(r'href="\?([^"]*export=csv)"', body).group(1)) == (
+        f"organization={data.a.pk}&from=2026-10&to=2026-11&export=csv"
+    )
+    # A one-digit month is accepted; empty selects fall back to the default period.
+    response = client.get(
+        "/services/statistics/", {"from_year": "2026", "from_month": "9", "to_year": "", "to_month": ""}
+    )
+    assert response["Location"] == "/services/statistics/?from=2026-09"
+
+
+def test_bad_select_values_keep_the_defaults_with_a_chinese_message(client, data):
+    client.force_login(make_staff(data.a, role_code="department_head"))
+    response = client.get(
+        "/services/statistics/",
+        {"from_year": "abc", "from_month": "13", "to_year": "2026", "to_month": "11"},
+        follow=True,
+    )
+    assert response.redirect_chain == [("/services/statistics/?from=abc-13&to=2026-11", 302)]
+    body = response.content.decode()
+    assert "起始月份应为“年-月”格式，如 2026-01" in body
+    default = selectors.period_of()
+    assert _options(body, "stat-from-month") == _month_options(default.first.month)
+    assert _options(body, "stat-to-month") == _month_options(default.last.month)
+    assert _options(body, "stat-to-year") == _year_options(default.last.year)
+
+
 def test_page_permissions(client, data):
     assert client.get("/services/statistics/").status_code == 302
     assert _page(client, CitizenFactory()).status_code == 403
@@ -268,3 +414,65 @@ def test_api_errors_and_permissions(client, data):
     assert response.status_code == 422  # the month pattern is part of the schema
     response = client.get(API + "summary", {"organization": 99999})
     assert response.status_code == 404 and response.json()["code"] == "services_organization_not_found"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_picks_a_period_with_the_selects(page, live_server):
+    data = Dataset()
+    earlier = [3, 5, 2, 6, 4, 7, 5, 8, 6]  # 2025-11 … 2026-07, besides the dataset's own
+    for index, count in enumerate(earlier):
+        year, month = (2025, 11 + index) if index < 2 else (2026, index - 1)
+        for day in range(1, count + 1):
+            data.make(data.food, _at(year, month, day), Application.Status.COMPLETED, on_time=True)
+    viewer = make_staff(data.a, permissions=["services.view_statistics"], scope=DataScope.REGION)
+    client = Client()
+    client.force_login(viewer)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+
+    page.goto("/services/statistics/")
+    page.get_by_label("起始月份（年）").select_option(label="2025年")
+    page.get_by_label("起始月份（月）").select_option(label="11月")
+    page.get_by_label("截止月份（年）").select_option(label="2026年")
+    page.get_by_label("截止月份（月）").select_option(label="10月")
+    page.get_by_role("button", name="统计").click()
+    page.wait_for_url(re.compile(r"from=2025-11&to=2026-10$"))
+
+    assert page.get_by_text("统计期间：2025年11月至2026年10月（按申报时间）。").is_visible()
+    assert page.locator("#stat-from-year").input_value() == "2025"
+    assert page.locator("#stat-from-month").input_value() == "11"
+    assert page.locator("#stat-to-year").input_value() == "2026"
+    assert page.locator("#stat-to-month").input_value() == "10"
+    chart = page.locator('[data-source="chart-month"][data-rendered="true"]')
+    chart.wait_for()
+    for source in ("chart-status", "chart-department", "chart-item"):
+        page.locator(f'[data-source="{source}"][data-rendered="true"]').wait_for()
+    assert chart.bounding_box()["width"] > 1000  # the whole width of the page, not a grid cell
+
+    # The tooltip of October: Chinese title and count (Oct: app3, 4, 8 and 9 of the dataset).
+    page.evaluate(
+        """() => {
+          const node = document.querySelector('[data-source="chart-month"]');
+          window.echarts.getInstanceByDom(node).dispatchAction({type: "showTip", seriesIndex: 0, dataIndex: 11});
+        }"""
+    )
+    tooltip = chart.locator("div", has_text="2026年10月").last
+    tooltip.wait_for()
+    assert tooltip.inner_text().split("\n") == ["2026年10月", "申报件数：4 件"]
+    page.screenshot(path=SCREENSHOTS / "stats.png", full_page=True)
+
+    # On a phone the selects and the charts fit the width.
+    page.set_viewport_size({"width": 390, "height": 844})
+    # The charts follow on the window's resize event; wait for it rather than for a time.
+    page.wait_for_function("() => document.documentElement.scrollWidth <= 390")
+    assert page.locator("#stat-from-year").bounding_box()["width"] > 100
+    page.screenshot(path=SCREENSHOTS / "stats-phone.png")
+    page.locator(".chart-card-wide").screenshot(path=SCREENSHOTS / "stats-phone-chart.png")

@@ -1,6 +1,10 @@
 /* Small ECharts helpers. A chart is a <div class="chart" data-chart="bar" data-source="ID"> whose data
    sits in <script type="application/json" id="ID"> written by Django's json_script filter:
-   {"labels": ["受理", ...], "values": [3, ...], "name": "待办数"}. Nothing here is inline. */
+   {"labels": ["受理", ...], "values": [3, ...], "name": "待办数"}. Nothing here is inline.
+   Kinds: "bar" (horizontal bars, categories down the side), "pie", and "column" (vertical columns, e.g.
+   months along the bottom) which also reads optional "titles" (tooltip heading per category, e.g.
+   "2026年2月" when the axis says "2月"), "unit" (e.g. "件") and "series" ([{"name", "values"}] for
+   several columns per category instead of "name"/"values"). */
 (function () {
   "use strict";
 
@@ -38,6 +42,86 @@
     };
   }
 
+  function escapeHtml(text) {
+    return String(text)
+      .replace(/&/g, "&amp;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;")
+      .replace(/"/g, "&quot;")
+      .replace(/'/g, "&#39;");
+  }
+
+  /* Which category labels fit: all when there is room (about 40 px each), else every n-th one; labels
+     carrying a second line (the year under "1月") are always kept and their neighbours give way. */
+  function columnLabelInterval(node, labels) {
+    var marked = labels.map(function (label) {
+      return String(label).indexOf("\n") >= 0;
+    });
+    return function (index) {
+      var width = node.clientWidth || 300;
+      var step = Math.ceil(40 / Math.max(1, (width - 48) / labels.length));
+      if (step <= 1 || marked[index]) return true;
+      if (index % step !== 0) return false;
+      for (var i = Math.max(0, index - step + 1); i < Math.min(labels.length, index + step); i++) {
+        if (marked[i]) return false;
+      }
+      return true;
+    };
+  }
+
+  function columnOption(data, node) {
+    var titles = data.titles || data.labels;
+    var unit = data.unit || "";
+    var series = data.series || [{ name: data.name || "", values: data.values }];
+    var many = series.length > 1;
+    return {
+      color: PALETTE,
+      textStyle: { fontFamily: FONT },
+      legend: { show: many, top: 0, itemWidth: 14, itemHeight: 10 },
+      grid: { left: 8, right: 16, top: many ? 40 : 28, bottom: 8, containLabel: true },
+      tooltip: {
+        trigger: "axis",
+        confine: true,
+        axisPointer: { type: "shadow" },
+        formatter: function (params) {
+          var list = [].concat(params);
+          if (list.length === 0) return "";
+          var lines = ["<strong>" + escapeHtml(titles[list[0].dataIndex]) + "</strong>"];
+          list.forEach(function (item) {
+            lines.push(
+              item.marker + escapeHtml(item.seriesName) + "：" + escapeHtml(item.value) + (unit ? " " + escapeHtml(unit) : "")
+            );
+          });
+          return lines.join("<br>");
+        },
+      },
+      xAxis: {
+        type: "category",
+        data: data.labels,
+        axisTick: { alignWithLabel: true },
+        axisLabel: { interval: columnLabelInterval(node, data.labels), lineHeight: 16, color: "#4e5969" },
+      },
+      yAxis: {
+        type: "value",
+        minInterval: 1,
+        name: unit,
+        nameTextStyle: { align: "right", color: "#86909c" },
+        axisLabel: { color: "#4e5969" },
+        splitLine: { lineStyle: { type: "dashed", color: "#e5e6eb" } },
+      },
+      series: series.map(function (one) {
+        return {
+          name: one.name || "",
+          type: "bar",
+          data: one.values,
+          barMaxWidth: 36,
+          itemStyle: { borderRadius: [4, 4, 0, 0] },
+          label: { show: data.labels.length <= 24, position: "top", color: "#4e5969" },
+        };
+      }),
+    };
+  }
+
   function pieOption(data) {
     return {
       color: PALETTE,
@@ -56,7 +140,9 @@
     };
   }
 
-  var BUILDERS = { bar: barOption, pie: pieOption };
+  var BUILDERS = { bar: barOption, pie: pieOption, column: columnOption };
+  /* ECharts' own texts (e.g. the accessible description) follow the page's language. */
+  var LOCALE = /^en\b/i.test(document.documentElement.lang || "") ? "EN" : "ZH";
 
   function render(root) {
     if (typeof window.echarts === "undefined") return;
@@ -65,8 +151,9 @@
       var data = readData(node.getAttribute("data-source"));
       var build = BUILDERS[node.getAttribute("data-chart")];
       if (!data || !build || !data.labels || data.labels.length === 0) return;
-      var chart = window.echarts.getInstanceByDom(node) || window.echarts.init(node, null, { renderer: "canvas" });
-      chart.setOption(build(data), true);
+      var chart =
+        window.echarts.getInstanceByDom(node) || window.echarts.init(node, null, { renderer: "canvas", locale: LOCALE });
+      chart.setOption(build(data, node), true);
       node.setAttribute("data-rendered", "true");
     });
   }
