@@ -1,17 +1,17 @@
 """Admin of 一网通办: the catalogue (items with their materials inline; drafts are edited, published
 versions are read-only and get a new version through the 「编辑（生成新版本）」 action), publishing,
-Excel export and the Excel import page; applications as a read-only list.
+Excel export and the Excel import page (the upload is stored and imported by the task worker as a
+background job; the page then follows the job's progress bar); applications as a read-only list.
 
-Every write goes through `services.actions.catalogue` (permission, validation, audit)."""
+Every write goes through `services.actions.catalogue` / `services.actions.imports` (permission,
+validation, audit)."""
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -19,7 +19,8 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.errors import DomainError
+from yiwang.core.errors import DomainError, NotFound
+from yiwang.core.jobs import job_get, jobs_for
 from yiwang.identity.actor import actor_from_request, scoped
 from yiwang.services.actions.catalogue import (
     ITEM_FIELDS,
@@ -32,13 +33,14 @@ from yiwang.services.actions.catalogue import (
     material_update,
     storable_problems,
 )
-from yiwang.services.excel import XLSX_CONTENT_TYPE, error_report, export_catalogue, import_catalogue
+from yiwang.services.actions.imports import JOB_KIND as IMPORT_JOB_KIND
+from yiwang.services.actions.imports import catalogue_import_start
+from yiwang.services.excel import XLSX_CONTENT_TYPE, export_catalogue
 from yiwang.services.models import Application, MaterialRequirement, ServiceItem
 from yiwang.services.permissions import MANAGE_CATALOG, VIEW_APPLICATION
 from yiwang.services.selectors.catalogue import items_manageable
 
-REPORT_KEY = "yiwang:services:import-report:{key}"
-REPORT_SECONDS = 1800
+RECENT_IMPORTS = 5
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 
@@ -226,18 +228,24 @@ class ServiceItemAdmin(admin.ModelAdmin):
         extra = [
             path("import/", self.admin_site.admin_view(self.import_view), name="services_serviceitem_import"),
             path(
-                "import/report/<str:key>/",
-                self.admin_site.admin_view(self.import_report),
-                name="services_serviceitem_import_report",
+                "import/jobs/<int:job_id>/",
+                self.admin_site.admin_view(self.import_job_view),
+                name="services_serviceitem_import_job",
             ),
         ]
         return extra + super().get_urls()
 
-    def import_view(self, request: HttpRequest) -> HttpResponse:
-        if not self._can(request):
-            raise Http404
+    def _import_context(self, request: HttpRequest) -> dict[str, Any]:
         context: dict[str, Any] = {**self.admin_site.each_context(request), "opts": self.model._meta}
         context["title"] = _("导入事项实施清单")
+        return context
+
+    def import_view(self, request: HttpRequest) -> HttpResponse:
+        """Upload a workbook: it is stored and imported by the task worker; the page then follows the job."""
+        if not self._can(request):
+            raise Http404
+        context = self._import_context(request)
+        context["recent_jobs"] = jobs_for(actor_from_request(request), kind=IMPORT_JOB_KIND)[:RECENT_IMPORTS]
         if request.method == "POST":
             upload = request.FILES.get("file")
             if upload is None:
@@ -245,21 +253,28 @@ class ServiceItemAdmin(admin.ModelAdmin):
             elif upload.size is not None and upload.size > MAX_UPLOAD_BYTES:
                 context["upload_error"] = _("文件过大（上限 20 MB）")
             else:
-                result = import_catalogue(actor=actor_from_request(request), content=upload.read())
-                context["result"] = result
-                if result.errors:
-                    key = secrets.token_urlsafe(16)
-                    cache.set(REPORT_KEY.format(key=key), error_report(result.errors), REPORT_SECONDS)
-                    context["report_url"] = reverse("admin:services_serviceitem_import_report", args=[key])
+                try:
+                    job = catalogue_import_start(actor=actor_from_request(request), upload=upload)
+                except DomainError as exc:
+                    context["upload_error"] = exc.message
+                else:
+                    return HttpResponseRedirect(
+                        reverse("admin:services_serviceitem_import_job", args=[job.pk])
+                    )
         return TemplateResponse(request, "admin/services/serviceitem/import.html", context)
 
-    def import_report(self, request: HttpRequest, key: str) -> HttpResponse:
-        content = cache.get(REPORT_KEY.format(key=key)) if self._can(request) else None
-        if content is None:
+    def import_job_view(self, request: HttpRequest, job_id: int) -> HttpResponse:
+        """One import job of the requester, with the progress bar polling until it ends."""
+        if not self._can(request):
             raise Http404
-        response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="import-errors.xlsx"'
-        return response
+        try:
+            job = job_get(actor_from_request(request), job_id)
+        except NotFound:
+            raise Http404 from None
+        if job.kind != IMPORT_JOB_KIND:
+            raise Http404
+        context = {**self._import_context(request), "job": job}
+        return TemplateResponse(request, "admin/services/serviceitem/import_job.html", context)
 
     def response_add(
         self, request: HttpRequest, obj: ServiceItem, post_url_continue: str | None = None

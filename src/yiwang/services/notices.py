@@ -45,7 +45,10 @@ class Document:
     content: bytes
 
 
-def _font() -> str:
+def chinese_font() -> str:
+    """The name of the Chinese PDF font (`STSong-Light`), registered with reportlab on first use.
+
+    Every PDF of the platform (these notices, the blank application form) sets Chinese in it."""
     global _font_ready
     if not _font_ready:
         pdfmetrics.registerFont(UnicodeCIDFont(FONT))
@@ -69,7 +72,7 @@ def applicant_name(application: Application) -> str:
 
 
 def _styles() -> dict[str, ParagraphStyle]:
-    font = _font()
+    font = chinese_font()
     body = ParagraphStyle("body", fontName=font, fontSize=12, leading=22, firstLineIndent=24)
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=20, leading=30, alignment=TA_CENTER),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from yiwang.web import views
+from yiwang.web import jobs, views
 
 app_name = "web"
 urlpatterns = [
@@ -15,4 +15,7 @@ urlpatterns = [
         views.instance_transition,
         name="instance-transition",
     ),
+    path("jobs/<int:job_id>/", jobs.job_page, name="job"),
+    path("jobs/<int:job_id>/progress/", jobs.job_progress, name="job-progress"),
+    path("jobs/<int:job_id>/result/", jobs.job_result, name="job-result"),
 ]

@@ -56,19 +56,34 @@ def test_publish_action_reports_problems(admin_client, world):
     assert draft.status == "draft"
 
 
-def test_import_page_with_errors_then_success(admin_client, world):
-    bad = _workbook([_row(world, 1, 法定办结时限="很久")])
-    response = admin_client.post(f"{CHANGELIST}import/", {"file": io.BytesIO(bad)})
-    html = response.content.decode()
-    assert "未导入任何事项" in html and "法定办结时限" in html
-    report_url = response.context["report_url"]
-    report = load_workbook(io.BytesIO(admin_client.get(report_url).content))["错误报告"]
-    assert report["D2"].value.startswith("应为整数")
+def test_import_page_with_errors_then_success(admin_client, world, django_capture_on_commit_callbacks):
+    bad = io.BytesIO(_workbook([_row(world, 1, 法定办结时限="很久")]))
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"{CHANGELIST}import/", {"file": bad}, follow=True)
+        # the upload is acknowledged at once; the job page polls until the worker has run it
+        job = response.context["job"]
+        assert response.redirect_chain == [(f"{CHANGELIST}import/jobs/{job.pk}/", 302)]
+        assert job.status == "queued" and 'hx-trigger="every 1s"' in response.content.decode()
+    html = admin_client.get(f"{CHANGELIST}import/jobs/{job.pk}/").content.decode()
+    job.refresh_from_db()
+    assert job.status == "failed" and "未导入任何事项" in html and "法定办结时限" in html
+    assert 'hx-trigger="every 1s"' not in html
+    report = load_workbook(
+        io.BytesIO(b"".join(admin_client.get(f"/jobs/{job.pk}/result/").streaming_content))
+    )
+    assert report["错误报告"]["D2"].value.startswith("应为整数")
     assert ServiceItem.objects.count() == 0
     upload = io.BytesIO(_workbook([_row(world, 1)]))
     upload.name = "catalogue.xlsx"
-    html = admin_client.post(f"{CHANGELIST}import/", {"file": upload}).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(f"{CHANGELIST}import/", {"file": upload})
+    html = admin_client.get(response["Location"]).content.decode()
     assert "已处理 1 行，新增 1 项" in html and ServiceItem.objects.filter(is_current=True).count() == 1
+
+
+def test_import_page_asks_for_a_file(admin_client, world):
+    response = admin_client.post(f"{CHANGELIST}import/", {})
+    assert "请选择要上传的 Excel 文件" in response.content.decode()
 
 
 def test_staff_without_permission_cannot_use_the_admin(client, world):

@@ -1,4 +1,5 @@
-"""Pages: the public catalogue — home with browsing, search, the guide (办事指南) and its form download."""
+"""Pages: the public catalogue — home with browsing, search, the guide (办事指南) and its form downloads
+(the Excel template and the printable PDF blank form)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.identity.actor import actor_from_request
+from yiwang.services.blank_form import blank_form
 from yiwang.services.constants import ENTERPRISE_THEMES, PERSON_THEMES, THEMES
 from yiwang.services.excel import XLSX_CONTENT_TYPE, form_template
 from yiwang.services.models import ItemLevel, ServiceItem
@@ -143,9 +145,23 @@ def guide_form(request: HttpRequest, code: str) -> HttpResponse:
     return response
 
 
+@require_GET
+def guide_form_pdf(request: HttpRequest, code: str) -> HttpResponse:
+    """The printable blank application form (PDF) of the item version."""
+    item = _item(request, code)
+    if not item.form_schema.get("properties"):
+        raise Http404(_("本事项无需填写申请表"))
+    response = HttpResponse(blank_form(item), content_type="application/pdf")
+    filename = f"{item.implementation_code}-v{item.version}-申请表.pdf"
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
 urlpatterns: list[URLPattern] = [
     path("", catalogue_home, name="catalogue"),
     path("search", catalogue_search, name="search"),
     path("items/<str:code>/", guide, name="guide"),
     path("items/<str:code>/form.xlsx", guide_form, name="guide_form"),
+    path("items/<str:code>/form.pdf", guide_form_pdf, name="guide_form_pdf"),
 ]

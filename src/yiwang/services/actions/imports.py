@@ -1,0 +1,120 @@
+"""The catalogue Excel import as a background job (后台任务) with a progress bar.
+
+`catalogue_import_start` stores the uploaded workbook (`core.files`), records the job
+(`core.jobs.job_create`) and enqueues `services.tasks.import_catalogue_task` once that has committed,
+so an upload the page acknowledged survives a worker crash. `catalogue_import_run` is the task's
+body: it claims the job, runs the atomic `excel.import_catalogue` with the requester's permissions,
+reports progress, and ends the job — succeeded with the counts, or failed with the row errors and the
+error report stored as the job's result file (only the requester may download it)."""
+
+from __future__ import annotations
+
+import logging
+from functools import partial
+from typing import Any
+
+from django.db import transaction
+
+from yiwang.core.errors import DomainError, InvalidInput, PermissionDenied
+from yiwang.core.files import file_content, file_store
+from yiwang.core.jobs import job_create, job_fail, job_finish, job_progress, job_start
+from yiwang.core.models import BackgroundJob
+from yiwang.identity.actor import Actor
+from yiwang.services.excel import XLSX_CONTENT_TYPE, error_report, import_catalogue
+from yiwang.services.permissions import MANAGE_CATALOG
+
+logger = logging.getLogger(__name__)
+
+JOB_KIND = "services.catalogue_import"
+# Errors kept on the job for the page; the full list is in the error report.
+ERRORS_SHOWN = 200
+
+
+def catalogue_import_start(*, actor: Actor, upload: Any, name: str | None = None) -> BackgroundJob:
+    """Accept an uploaded workbook for import: store it, record the job, enqueue the work.
+
+    `upload` is an UploadedFile (or bytes with `name=`). Raises PermissionDenied without
+    `services.manage_catalog`, InvalidInput when the file is not an .xlsx workbook or too large."""
+    if not actor.has_perm(MANAGE_CATALOG):
+        raise PermissionDenied("您没有维护事项目录的权限", code="catalog_permission_denied")
+    file_name = name or getattr(upload, "name", None) or "实施清单.xlsx"
+    with transaction.atomic():
+        try:
+            stored = file_store(actor=actor, upload=upload, name=file_name, content_type=XLSX_CONTENT_TYPE)
+        except InvalidInput as exc:
+            if exc.code != "file_type_not_allowed":
+                raise
+            raise InvalidInput(
+                "文件不是有效的 Excel 工作簿（.xlsx），请使用导出的模板填写后上传",
+                code="catalog_import_not_xlsx",
+            ) from exc
+        job = job_create(
+            actor=actor, kind=JOB_KIND, title=f"导入事项实施清单「{stored.name}」", input_file=stored
+        )
+        transaction.on_commit(partial(_enqueue, job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from yiwang.services.tasks import import_catalogue_task  # the task module imports this one
+
+    import_catalogue_task.enqueue(job_id)
+
+
+def _progress(job_id: int, done: int, total: int) -> None:
+    job_progress(job_id, done, total)
+
+
+def catalogue_import_run(job_id: int) -> str:
+    """Run one queued import job; returns its final status ("skipped" when it was not queued)."""
+    job = job_start(job_id)
+    if job is None:
+        return "skipped"
+    actor = Actor.for_user(job.requested_by)
+    try:
+        if job.input_file is None:
+            raise FileNotFoundError("导入任务没有上传文件")
+        with file_content(job.input_file) as handle:
+            content = handle.read()
+        result = import_catalogue(actor=actor, content=content, progress=partial(_progress, job.pk))
+    except Exception:
+        logger.exception("事项实施清单导入任务 %s 异常终止", job.pk)
+        job_fail(
+            job.pk, actor=actor, message="导入时发生系统错误，未导入任何事项。请稍后重试，或联系管理员。"
+        )
+        raise
+    if result.errors:
+        try:
+            report = file_store(
+                actor=actor,
+                upload=error_report(result.errors),
+                name=f"导入错误报告-{job.pk}.xlsx",
+                content_type=XLSX_CONTENT_TYPE,
+            )
+        except DomainError:
+            logger.exception("事项实施清单导入任务 %s 的错误报告未能保存", job.pk)
+            report = None
+        count = len(result.errors)
+        checked = f"已校验 {result.rows} 行，" if result.rows else ""
+        job_fail(
+            job.pk,
+            actor=actor,
+            message=f"{checked}发现 {count} 处错误，未导入任何事项。",
+            result={
+                "rows": result.rows,
+                "error_count": count,
+                "errors": [e.as_dict() for e in result.errors[:ERRORS_SHOWN]],
+            },
+            result_file=report,
+        )
+        return BackgroundJob.Status.FAILED.value
+    job_finish(
+        job.pk,
+        actor=actor,
+        message=(
+            f"导入完成：已处理 {result.rows} 行，新增 {result.created} 项，"
+            f"更新（生成新版本并发布）{result.updated} 项。"
+        ),
+        result={"rows": result.rows, "created": result.created, "updated": result.updated},
+    )
+    return BackgroundJob.Status.SUCCEEDED.value
