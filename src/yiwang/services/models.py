@@ -281,9 +281,14 @@ class Application(TimeStampedModel):
         indexes = [
             models.Index(fields=["organization", "status", "due_at"], name="services_app_inbox_idx"),
             # The staff inbox walks a department's open applications by deadline and stops after a
-            # page: with `is_open` leading the index it never sorts the department's history.
+            # page; the index holds open applications only, so it never sorts the department's
+            # history. Partial (not `is_open` as a key column) because Django writes the filter as a
+            # bare `WHERE "is_open"`, which SQLite matches to a partial index's WHERE but not to an
+            # equality on a key column.
             models.Index(
-                fields=["organization", "is_open", "due_at", "id"], name="services_app_open_due_idx"
+                fields=["organization", "due_at", "id"],
+                condition=models.Q(is_open=True),
+                name="services_app_open_due_idx",
             ),
             models.Index(fields=["applicant", "-created_at"], name="services_app_mine_idx"),
             models.Index(fields=["item", "submitted_at"], name="services_app_item_idx"),

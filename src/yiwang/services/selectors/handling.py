@@ -55,18 +55,24 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     **{s: (s,) for s in Application.Status.values if s != Application.Status.DRAFT},
 }
 SEARCH_MAX = 64
-# Large columns the inbox list never shows: not fetched (nor JSON-decoded) for each row of a page.
-INBOX_DEFERRED = (
-    "form_data",
-    "decision_text",
-    "item__form_schema",
-    "item__form_ui",
-    "item__legal_basis",
-    "item__conditions",
-    "item__process_description",
-    "item__fee_basis",
-    "item__fee_standard",
-    "enterprise__business_scope",
+# The columns the inbox list shows (page and API): nothing else is fetched or decoded per row.
+INBOX_COLUMNS = (
+    "uid",
+    "application_no",
+    "status",
+    "channel",
+    "submitted_at",
+    "accepted_at",
+    "due_at",
+    "completed_at",
+    "completed_on_time",
+    "process_instance_id",
+    "result_file",
+    "item__name",
+    "item__implementation_code",
+    "organization__name",
+    "person__name",
+    "enterprise__name",
 )
 
 
@@ -121,7 +127,7 @@ def staff_inbox(
     # `services_app_open_due_idx` deliver the page without sorting the department's history.
     return (
         qs.select_related("item", "organization", "person", "enterprise")
-        .defer(*INBOX_DEFERRED)
+        .only(*INBOX_COLUMNS)
         .order_by("due_at", "pk")
     )
 
@@ -201,12 +207,7 @@ def application_instance(application: Application) -> ProcessInstance | None:
 
 def notes_for(actor: Actor, application: Application) -> list[ApplicationNote]:
     """内部备注 (staff in scope only)."""
-    if not actor.can_reach(
-        VIEW_APPLICATION,
-        organization_id=application.organization_id,
-        organization_path=application.organization.path,
-        region_path=application.region.path,
-    ):
+    if not _reaches(actor, VIEW_APPLICATION, application):
         raise NotFound(NOT_FOUND_MESSAGE, code="services_application_not_found")
     return list(ApplicationNote.objects.filter(application=application).select_related("author"))
 
