@@ -108,11 +108,47 @@ def submissions(item, citizen, count: int) -> dict:
     }
 
 
+ITEMS_IN_DEPARTMENT = 40
+PERSONS = 20_000
+
+
+def dimensions(item):
+    """A department's worth of items and a city's worth of applicants, as in production: with one
+    item and one person the planner (SQLite's above all) would loop over those tiny tables first."""
+    from datetime import date
+
+    from yiwang.core import identifiers
+    from yiwang.core.models import Person
+    from yiwang.services.tests.factories import ServiceItemFactory
+
+    items = [item] + [
+        ServiceItemFactory(organization=item.organization, materials=False, form_schema=FORM, form_ui={})
+        for _ in range(ITEMS_IN_DEPARTMENT - 1)
+    ]
+    Person.objects.bulk_create(
+        [
+            Person(
+                id_number=identifiers.id_number(
+                    "320104", date(1960 + n % 40, 1 + n % 12, 1 + n % 28), n + 500
+                ),
+                name=f"申请人{n}",
+            )
+            for n in range(PERSONS)
+        ],
+        batch_size=5000,
+    )
+    persons = list(Person.objects.order_by("-id").values_list("id", flat=True)[:PERSONS])
+    return items, persons
+
+
 def fill(item, citizen, rows: int) -> None:
-    """Bulk-insert `rows` applications in the clerk's department, statuses and deadlines spread out."""
+    """Bulk-insert `rows` applications in the clerk's department: statuses, deadlines, items and
+    applicants spread out."""
     from django.utils import timezone
 
     from yiwang.services.models import Application
+
+    items, persons = dimensions(item)
 
     statuses = [
         "submitted",
@@ -130,8 +166,9 @@ def fill(item, citizen, rows: int) -> None:
         status = statuses[n % len(statuses)]
         batch.append(
             Application(
-                item=item,
+                item=items[n % len(items)],
                 applicant=citizen,
+                person_id=persons[(n * 7) % len(persons)],
                 organization_id=item.organization_id,
                 region_id=item.region_id,
                 status=status,
@@ -164,10 +201,16 @@ def inbox(item, clerk, rows: int, repeats: int = 30) -> dict:
 
     actor = Actor.for_user(clerk)
     orm_times, raw_times = [], []
-    # The same rows, filter and order as the selector, written by hand against the same index.
+    # The same page written by hand: the list's columns and names, filter and order, same index.
     sql = (
-        "SELECT a.id, a.application_no, a.status, a.due_at, i.name FROM services_application a "
+        "SELECT a.id, a.uid, a.application_no, a.status, a.channel, a.submitted_at, a.accepted_at, "
+        "a.due_at, a.completed_at, a.completed_on_time, a.result_file_id, a.process_instance_id, "
+        "i.implementation_code, i.name, p.name, e.name, "
+        "(SELECT o.name FROM core_organization o WHERE o.id = a.organization_id) "
+        "FROM services_application a "
         "JOIN services_serviceitem i ON i.id = a.item_id "
+        "LEFT JOIN core_person p ON p.id = a.person_id "
+        "LEFT JOIN core_enterprise e ON e.id = a.enterprise_id "
         "WHERE a.organization_id = %s AND a.is_open "
         "ORDER BY a.due_at ASC, a.id ASC LIMIT 20"
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import unicodedata
 from typing import Any
 
@@ -58,4 +60,12 @@ class Command(BaseCommand):
         serve = ["runserver", f"{options['host']}:{options['port']}", "--noreload"]
         if not settings.DEBUG:
             serve.append("--insecure")  # serve the vendored static files without a separate web server
-        call_command(*serve)
+        # Background work (catalogue imports, SMS, the workflow timer) needs the task worker beside
+        # the web server; one command should give a demo where all of it moves.
+        worker = subprocess.Popen([sys.executable, "-m", "yiwang.cli", "worker"])
+        self.stdout.write(f"后台任务进程已启动（pid {worker.pid}）")
+        try:
+            call_command(*serve)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
