@@ -1,6 +1,13 @@
-"""Named permissions of 一网通办 (granted to roles; see identity's seeded roles)."""
+"""Named permissions of 一网通办 (granted to roles; see identity's seeded roles), and pure predicates
+over an Actor."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from yiwang.core.models import Organization
+    from yiwang.identity.actor import Actor
 
 MANAGE_CATALOG = "services.manage_catalog"
 VIEW_APPLICATION = "services.view_application"
@@ -19,3 +26,18 @@ PERMISSIONS = {
     APPROVE_EXTENSION: "审批延期",
     VIEW_STATISTICS: "查看办件统计",
 }
+
+
+def can_manage_catalog(actor: Actor | None, organization: Organization) -> bool:
+    """May the actor maintain items of this organisation? (`services.manage_catalog` within scope;
+    the system always, nobody without an actor.) `organization.region` is read."""
+    if actor is None:
+        return False
+    if actor.is_system:
+        return True
+    return actor.has_perm(MANAGE_CATALOG) and actor.can_reach(
+        MANAGE_CATALOG,
+        organization_id=organization.pk,
+        organization_path=organization.path,
+        region_path=organization.region.path,
+    )

@@ -26,7 +26,7 @@ from yiwang.services import codes
 from yiwang.services.constants import THEMES
 from yiwang.services.forms_schema import form_problems
 from yiwang.services.models import MaterialRequirement, ServiceItem
-from yiwang.services.permissions import MANAGE_CATALOG
+from yiwang.services.permissions import can_manage_catalog as can_manage  # excel.py imports it from here
 from yiwang.services.search import invalidate_search_index
 from yiwang.workflow.selectors import definitions_for
 
@@ -99,18 +99,6 @@ class Problem:
 
 
 # -- permission ---------------------------------------------------------------------------------
-
-
-def can_manage(actor: Actor, organization: Organization) -> bool:
-    """May the actor maintain items of this organisation? (`services.manage_catalog` within scope)"""
-    if actor.is_system:
-        return True
-    return actor.has_perm(MANAGE_CATALOG) and actor.can_reach(
-        MANAGE_CATALOG,
-        organization_id=organization.pk,
-        organization_path=organization.path,
-        region_path=organization.region.path,
-    )
 
 
 def require_manage(actor: Actor, organization: Organization) -> None:

@@ -10,7 +10,7 @@ and the application, and the steps the engine does not model (送达, 延期申�
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -139,6 +139,24 @@ def _move(
     return event
 
 
+def _step(
+    application: Application,
+    action: str,
+    *,
+    actor: Actor,
+    summary: str,
+    comment: str,
+    now: datetime | None,
+    **fields: Any,
+) -> Application:
+    """A step that issues no document: `_move` in its own transaction, audited under the action's name."""
+    with transaction.atomic():
+        _move(
+            application, action, actor=actor, step=action, summary=summary, comment=comment, now=now, **fields
+        )
+    return application
+
+
 def _store(
     actor: Actor, application: Application, document: notices.Document, event: ProcessEvent
 ) -> StoredFile:
@@ -161,6 +179,31 @@ def _loaded(application: Application) -> Application:
     ).get(pk=application.pk)
 
 
+def _issue_notice(
+    actor: Actor,
+    application: Application,
+    event: ProcessEvent,
+    document_for: Callable[[Application], notices.Document],
+    summary: str,
+    **data: Any,
+) -> StoredFile:
+    """A notice to the applicant (不予受理通知书, 补正材料告知书) for the history event: generated from
+    the loaded application, stored, attached to the event and audited."""
+    loaded = _loaded(application)
+    stored = _store(actor, loaded, document_for(loaded), event)
+    _audit(actor, loaded, "notice", summary, file=str(stored.uid), **data)
+    return stored
+
+
+def _set_result(
+    actor: Actor, application: Application, document: notices.Document, event: ProcessEvent, text: str
+) -> StoredFile:
+    """Store a decision document (决定书 or certificate) and make it the application's result."""
+    stored = _store(actor, application, document, event)
+    Application.objects.filter(pk=application.pk).update(decision_text=text, result_file=stored)
+    return stored
+
+
 # -- 受理 / 不予受理 / 补正 ----------------------------------------------------------------------
 
 
@@ -181,8 +224,7 @@ def application_accept(
             if approval is not None:
                 text = loaded.item.result_name or "准予许可"
                 document = notices.approval_document(loaded, decision_text=text, issued_at=now)
-                stored = _store(Actor.system(), loaded, document, approval)
-                Application.objects.filter(pk=loaded.pk).update(decision_text=text, result_file=stored)
+                stored = _set_result(Actor.system(), loaded, document, approval, text)
                 _audit(actor, loaded, "result", "即办件出具办理结果", file=str(stored.uid))
     application.refresh_from_db()
     return application
@@ -204,10 +246,13 @@ def application_refuse(
             now=now,
             reason=reason,
         )
-        loaded = _loaded(application)
-        stored = _store(actor, loaded, notices.refusal_notice(loaded, reason=reason, issued_at=now), event)
-        _audit(actor, loaded, "notice", "出具不予受理通知书", file=str(stored.uid))
-    return stored
+        return _issue_notice(
+            actor,
+            application,
+            event,
+            lambda loaded: notices.refusal_notice(loaded, reason=reason, issued_at=now),
+            "出具不予受理通知书",
+        )
 
 
 def _materials(application: Application, ids: Sequence[int]) -> list[MaterialRequirement]:
@@ -250,18 +295,16 @@ def _correction(
             reason=reason,
             materials=[m.name for m in required],
         )
-        loaded = _loaded(application)
-        document = notices.correction_notice(loaded, reason=reason, materials=required, issued_at=now)
-        stored = _store(actor, loaded, document, event)
-        _audit(
+        return _issue_notice(
             actor,
-            loaded,
-            "notice",
+            application,
+            event,
+            lambda loaded: notices.correction_notice(
+                loaded, reason=reason, materials=required, issued_at=now
+            ),
             "出具补正材料告知书",
-            file=str(stored.uid),
             materials=[m.pk for m in required],
         )
-    return stored
 
 
 def application_request_correction(
@@ -314,23 +357,7 @@ def application_review(
     *, actor: Actor, application: Application, comment: str, now: datetime | None = None
 ) -> Application:
     """审查通过 with the reviewer's opinion (the engine requires it)."""
-    with transaction.atomic():
-        _move(application, "review", actor=actor, step="review", summary="审查通过", comment=comment, now=now)
-    return application
-
-
-def _approve(
-    application: Application, *, actor: Actor, decision_text: str, now: datetime | None
-) -> StoredFile:
-    event = _move(
-        application, "approve", actor=actor, step="decide", summary="准予许可", comment=decision_text, now=now
-    )
-    loaded = _loaded(application)
-    stored = _store(
-        actor, loaded, notices.approval_document(loaded, decision_text=decision_text, issued_at=now), event
-    )
-    Application.objects.filter(pk=loaded.pk).update(decision_text=decision_text, result_file=stored)
-    return stored
+    return _step(application, "review", actor=actor, summary="审查通过", comment=comment, now=now)
 
 
 def application_decide(
@@ -346,24 +373,22 @@ def application_decide(
     if decision not in DECISIONS:
         raise InvalidInput("决定只能是准予许可或不予许可", code="services_decision_invalid")
     decision_text = _text(decision_text, "决定内容", limit=4000)
+    approve = decision == "approve"
     with transaction.atomic():
-        if decision == "approve":
-            stored = _approve(application, actor=actor, decision_text=decision_text, now=now)
-        else:
-            event = _move(
-                application,
-                "deny",
-                actor=actor,
-                step="decide",
-                summary="不予许可",
-                comment=decision_text,
-                now=now,
-                reason=decision_text,
-            )
-            loaded = _loaded(application)
-            document = notices.denial_document(loaded, decision_text=decision_text, issued_at=now)
-            stored = _store(actor, loaded, document, event)
-            Application.objects.filter(pk=loaded.pk).update(decision_text=decision_text, result_file=stored)
+        event = _move(
+            application,
+            decision,
+            actor=actor,
+            step="decide",
+            summary=DECISIONS[decision],
+            comment=decision_text,
+            now=now,
+            **({} if approve else {"reason": decision_text}),
+        )
+        loaded = _loaded(application)
+        document_for = notices.approval_document if approve else notices.denial_document
+        document = document_for(loaded, decision_text=decision_text, issued_at=now)
+        stored = _set_result(actor, loaded, document, event, decision_text)
         _audit(actor, application, "result", f"出具{DECISIONS[decision]}文书", file=str(stored.uid))
     application.refresh_from_db()
     return stored
@@ -373,9 +398,7 @@ def application_complete(
     *, actor: Actor, application: Application, comment: str = "", now: datetime | None = None
 ) -> Application:
     """办结."""
-    with transaction.atomic():
-        _move(application, "complete", actor=actor, step="complete", summary="办结", comment=comment, now=now)
-    return application
+    return _step(application, "complete", actor=actor, summary="办结", comment=comment, now=now)
 
 
 def application_deliver(
@@ -448,36 +471,25 @@ def application_suspend(
             details={"allowed": list(SPECIAL_PROCEDURES)},
         )
     reason = _text(reason, "特别程序理由")
-    with transaction.atomic():
-        _move(
-            application,
-            "suspend",
-            actor=actor,
-            step="suspend",
-            summary=f"进入特别程序（{SPECIAL_PROCEDURES[kind]}）",
-            comment=comment,
-            now=now,
-            kind=kind,
-            reason=reason,
-        )
-    return application
+    return _step(
+        application,
+        "suspend",
+        actor=actor,
+        summary=f"进入特别程序（{SPECIAL_PROCEDURES[kind]}）",
+        comment=comment,
+        now=now,
+        kind=kind,
+        reason=reason,
+    )
 
 
 def application_resume(
     *, actor: Actor, application: Application, comment: str = "", now: datetime | None = None
 ) -> Application:
     """特别程序结束, the clock runs again (the definition's `resume` action)."""
-    with transaction.atomic():
-        _move(
-            application,
-            "resume",
-            actor=actor,
-            step="resume",
-            summary="特别程序结束，恢复计时",
-            comment=comment,
-            now=now,
-        )
-    return application
+    return _step(
+        application, "resume", actor=actor, summary="特别程序结束，恢复计时", comment=comment, now=now
+    )
 
 
 def _extend_action(instance: ProcessInstance) -> Any:

@@ -19,6 +19,7 @@ from yiwang.core.api_schemas import BoundedPageNumberPagination, errors
 from yiwang.core.errors import InvalidInput
 from yiwang.core.files import file_response
 from yiwang.services.actions import applications as actions
+from yiwang.services.api.schemas import ApplicationNames
 from yiwang.services.models import Application
 from yiwang.services.selectors import applications as selectors
 
@@ -63,7 +64,7 @@ class WithdrawIn(Schema):
     reason: str = Field(..., min_length=1, max_length=500, description="撤回理由")
 
 
-class ApplicationOut(Schema):
+class ApplicationOut(ApplicationNames):
     uid: UUID
     application_no: str | None = Field(None, description="办件编号：实施编码 + yyyymmdd + 4 位当日序号")
     item_code: str
@@ -80,24 +81,8 @@ class ApplicationOut(Schema):
     has_result: bool
 
     @staticmethod
-    def resolve_item_code(obj: Application) -> str:
-        return obj.item.implementation_code
-
-    @staticmethod
-    def resolve_item_name(obj: Application) -> str:
-        return obj.item.name
-
-    @staticmethod
     def resolve_item_version(obj: Application) -> int:
         return obj.item.version
-
-    @staticmethod
-    def resolve_organization(obj: Application) -> str:
-        return obj.organization.name
-
-    @staticmethod
-    def resolve_status_label(obj: Application) -> str:
-        return str(obj.get_status_display())
 
     @staticmethod
     def resolve_has_result(obj: Application) -> bool:

@@ -24,6 +24,7 @@ from yiwang.core.api_schemas import (
 )
 from yiwang.core.errors import InvalidInput
 from yiwang.services.actions import handling
+from yiwang.services.api.schemas import ApplicationNames
 from yiwang.services.models import Application
 from yiwang.services.selectors import handling as selectors
 
@@ -54,7 +55,7 @@ class ApplicationInboxFilters(Schema):
     search: str | None = Field(None, max_length=64, description="办件编号（前缀）或申请人名称")
 
 
-class StaffApplicationOut(Schema):
+class StaffApplicationOut(ApplicationNames):
     uid: UUID
     application_no: str | None
     item_code: str
@@ -72,26 +73,10 @@ class StaffApplicationOut(Schema):
     result_file: UUID | None = Field(None, description="办理结果文件 uid（GET /api/v1/files/{uid} 下载）")
 
     @staticmethod
-    def resolve_item_code(obj: Any) -> str:
-        return str(obj.item.implementation_code)
-
-    @staticmethod
-    def resolve_item_name(obj: Any) -> str:
-        return str(obj.item.name)
-
-    @staticmethod
-    def resolve_organization(obj: Any) -> str:
-        return str(obj.organization.name)
-
-    @staticmethod
     def resolve_applicant_name(obj: Any) -> str:
         if obj.enterprise_id is not None:
             return str(obj.enterprise.name)
         return str(obj.person.name) if obj.person_id is not None else ""
-
-    @staticmethod
-    def resolve_status_label(obj: Any) -> str:
-        return str(obj.get_status_display())
 
     @staticmethod
     def resolve_result_file(obj: Any) -> UUID | None:

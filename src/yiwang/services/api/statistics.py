@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from yiwang.core.api_schemas import MAX_DATABASE_ID, BoundedPageNumberPagination, errors
+from yiwang.services.api.schemas import ApplicationNames
 from yiwang.services.selectors import statistics as selectors
 
 router = Router(tags=["一网通办"])
@@ -72,21 +73,13 @@ class StatisticsOut(Schema):
     by_status: list[CountByStatus]
 
 
-class OverdueOut(Schema):
+class OverdueOut(ApplicationNames):
     uid: UUID
     application_no: str | None
     item_name: str
     organization: str
     status: str
     due_at: datetime | None = Field(description="承诺办结时限")
-
-    @staticmethod
-    def resolve_item_name(obj: Any) -> str:
-        return str(obj.item.name)
-
-    @staticmethod
-    def resolve_organization(obj: Any) -> str:
-        return str(obj.organization.name)
 
 
 def _period(request: HttpRequest, filters: StatisticsFilters) -> tuple[Any, Any, Any]:

@@ -17,10 +17,12 @@ from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import can_view_application
 from yiwang.services.models import Application, ApplicationMaterial, MaterialRequirement, ServiceItem
+from yiwang.services.selectors import uid_or_not_found
 from yiwang.workflow.models import ProcessDefinition, ProcessEvent
 
 CORRECTION_ACTIONS = ("request_correction", "return_for_correction")
 NOT_FOUND_MESSAGE = "办件不存在或无权访问"
+ENTERPRISE_NOT_FOUND_MESSAGE = "企业不存在或您未获授权"
 
 STATUS_BADGES: dict[str, str] = {
     Application.Status.DRAFT: "badge-muted",
@@ -61,10 +63,7 @@ def applications_for_applicant(
 
 def application_get(actor: Actor, uid: UUID | str) -> Application:
     """One application the actor may see; NotFound otherwise (existence is not revealed)."""
-    try:
-        key = uid if isinstance(uid, UUID) else UUID(str(uid))
-    except ValueError:
-        raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found") from None
+    key = uid_or_not_found(uid, message=NOT_FOUND_MESSAGE, code="application_not_found")
     application = (
         Application.objects.select_related(
             "item", "item__organization", "organization", "region", "person", "enterprise", "result_file"
@@ -117,13 +116,10 @@ def enterprise_for(actor: Actor, uid: UUID | str | None) -> Enterprise | None:
     """The enterprise (by uid) the actor acts for; NotFound for any other."""
     if not uid:
         return None
-    try:
-        key = uid if isinstance(uid, UUID) else UUID(str(uid))
-    except ValueError:
-        raise NotFound("企业不存在或您未获授权", code="enterprise_not_found") from None
+    key = uid_or_not_found(uid, message=ENTERPRISE_NOT_FOUND_MESSAGE, code="enterprise_not_found")
     enterprise = Enterprise.objects.filter(uid=key, pk__in=sorted(actor.enterprise_ids)).first()
     if enterprise is None:
-        raise NotFound("企业不存在或您未获授权", code="enterprise_not_found")
+        raise NotFound(ENTERPRISE_NOT_FOUND_MESSAGE, code="enterprise_not_found")
     return enterprise
 
 

@@ -23,7 +23,7 @@ from yiwang.services import search
 from yiwang.services.codes import CODE_IN_URL_RE
 from yiwang.services.constants import ENTERPRISE_THEMES, ONLINE_DEPTH_LABELS, PERSON_THEMES, THEMES
 from yiwang.services.models import ItemLevel, MaterialRequirement, ServiceItem
-from yiwang.services.permissions import MANAGE_CATALOG
+from yiwang.services.permissions import MANAGE_CATALOG, can_manage_catalog
 from yiwang.workflow.selectors import definitions_for
 
 MAX_SEARCH_RESULTS = 500
@@ -109,19 +109,6 @@ def item_get_current(code: str) -> ServiceItem:
     return item
 
 
-def _can_manage(actor: Actor | None, item: ServiceItem) -> bool:
-    if actor is None:
-        return False
-    if actor.is_system:
-        return True
-    return actor.has_perm(MANAGE_CATALOG) and actor.can_reach(
-        MANAGE_CATALOG,
-        organization_id=item.organization_id,
-        organization_path=item.organization.path,
-        region_path=item.organization.region.path,
-    )
-
-
 def item_versions(code: str, *, actor: Actor | None = None) -> list[ServiceItem]:
     """Every version of an implementation, newest first: published ones (current or not) for anyone,
     drafts too for those who may maintain it. NotFound when nothing is visible."""
@@ -132,7 +119,7 @@ def item_versions(code: str, *, actor: Actor | None = None) -> list[ServiceItem]
         .select_related("organization__region")
         .order_by("-version")
     )
-    manager = bool(rows) and _can_manage(actor, rows[0])
+    manager = bool(rows) and can_manage_catalog(actor, rows[0].organization)
     visible = [r for r in rows if manager or r.status != ServiceItem.Status.DRAFT]
     if not visible:
         raise NotFound("事项不存在或尚未发布", code="catalog_item_not_found")
@@ -165,7 +152,7 @@ def item_latest_for_manage(code: str, *, actor: Actor) -> ServiceItem:
         .order_by("-version")
         .first()
     )
-    if row is None or not _can_manage(actor, row):
+    if row is None or not can_manage_catalog(actor, row.organization):
         raise NotFound("事项不存在或无权维护", code="catalog_item_not_found")
     return row
 

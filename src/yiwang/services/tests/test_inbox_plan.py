@@ -30,4 +30,3 @@ def test_open_inbox_walks_the_partial_deadline_index():
     assert "TEMP B-TREE" not in plan  # SQLite: no sort step
     assert "Sort" not in plan.split("services_app_open_due_idx")[0]  # PostgreSQL: no sort above it
     assert len(list(qs)) == 3
-

@@ -132,7 +132,7 @@ def _stats(actor, **kw):
 
 def test_department_numbers_are_exact(data, django_assert_num_queries):
     clerk = Actor.for_user(make_staff(data.a, role_code="window_clerk"))
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(6):  # the months' 办结件数 come with their 申报件数, no extra query
         stats = _stats(clerk)
     # Counted: app1, 2, 3, 4, 5, 8, 10 (department 甲, in the period, not drafts).
     assert stats.total == 7
@@ -147,11 +147,15 @@ def test_department_numbers_are_exact(data, django_assert_num_queries):
         {"code": data.birth.implementation_code, "name": "出生医学证明签发", "count": 2},
     ]
     assert stats.by_department == [{"id": data.a.pk, "name": "甲市场监督管理局", "count": 7}]
+    # 办结件数 of a month: of the applications filed that month, those completed (app1 and 2 in
+    # September; app4 in October, not app3 or app8; app5 in November, not app10). They add up to
+    # `completed`; the completed application filed on 2026-08-31 is outside the period.
     assert stats.by_month == [
-        {"month": "2026-09", "count": 2},
-        {"month": "2026-10", "count": 3},
-        {"month": "2026-11", "count": 2},
+        {"month": "2026-09", "count": 2, "completed": 2},
+        {"month": "2026-10", "count": 3, "completed": 1},
+        {"month": "2026-11", "count": 2, "completed": 1},
     ]
+    assert sum(row["completed"] for row in stats.by_month) == stats.completed
     assert {row["status"]: row["count"] for row in stats.by_status} == {
         "completed": 4,
         "reviewing": 1,
@@ -168,6 +172,8 @@ def test_region_scope_sees_both_departments_and_filters_by_department(data):
     )
     stats = _stats(viewer)
     assert stats.total == 8
+    # October gains app9 of 乙 (filed and completed in October).
+    assert [(row["count"], row["completed"]) for row in stats.by_month] == [(2, 2), (4, 2), (2, 1)]
     assert stats.by_department == [
         {"id": data.a.pk, "name": "甲市场监督管理局", "count": 7},
         {"id": data.b.pk, "name": "乙卫生健康委员会", "count": 1},
@@ -269,14 +275,20 @@ def test_page_year_select_reaches_back_to_an_older_period(client, data):
 def test_month_chart_data_has_chinese_month_labels(client, data):
     body = _page(client, make_staff(data.a, role_code="department_head")).content.decode()
     assert _json_script(body, "chart-month") == {
-        "name": "申报件数",
         "unit": "件",
         "labels": ["9月\n2026年", "10月", "11月"],
         "titles": ["2026年9月", "2026年10月", "2026年11月"],
-        "values": [2, 3, 2],
+        "series": [
+            {"name": "申报件数", "values": [2, 3, 2]},
+            {"name": "办结件数", "values": [2, 1, 1]},
+        ],
     }
     assert 'data-chart="column" data-source="chart-month"' in body
-    assert 'aria-label="按月份申报件数：2026年9月 2件，2026年10月 3件，2026年11月 2件"' in body
+    assert "按月份申报件数与办结件数</h2>" in body
+    assert (
+        'aria-label="按月份申报件数与办结件数：2026年9月 申报件数 2件、办结件数 2件，'
+        '2026年10月 申报件数 3件、办结件数 1件，2026年11月 申报件数 2件、办结件数 1件"'
+    ) in body
     # The other charts keep their kinds.
     assert 'data-chart="pie" data-source="chart-status"' in body
     assert 'data-chart="bar" data-source="chart-department"' in body
@@ -302,7 +314,9 @@ def test_month_chart_labels_carry_the_year_at_the_start_and_each_january(client,
         "10月",
     ]
     assert chart["titles"][:3] == ["2025年11月", "2025年12月", "2026年1月"]
-    assert chart["values"] == [0] * 9 + [1, 2, 3]  # August holds the one filed on 2026-08-31
+    filed, completed = chart["series"]
+    assert filed["values"] == [0] * 9 + [1, 2, 3]  # August holds the one filed on 2026-08-31
+    assert completed["values"] == [0] * 9 + [1, 2, 1]  # that one is completed, as are app1 and 2, app4
 
 
 def test_select_form_redirects_to_the_from_to_address(client, data):
@@ -327,7 +341,7 @@ def test_select_form_redirects_to_the_from_to_address(client, data):
     ]
     body = client.get(response["Location"]).content.decode()
     assert "统计期间：2026年10月至2026年11月" in body
-    assert _json_script(body, "chart-month")["values"] == [3, 2]
+    assert [one["values"] for one in _json_script(body, "chart-month")["series"]] == [[3, 2], [1, 1]]
     assert html.unescape(re.search(r'href="\?([^"]*export=csv)"', body).group(1)) == (
         f"organization={data.a.pk}&from=2026-10&to=2026-11&export=csv"
     )
@@ -457,7 +471,8 @@ def test_browser_picks_a_period_with_the_selects(page, live_server):
         page.locator(f'[data-source="{source}"][data-rendered="true"]').wait_for()
     assert chart.bounding_box()["width"] > 1000  # the whole width of the page, not a grid cell
 
-    # The tooltip of October: Chinese title and count (Oct: app3, 4, 8 and 9 of the dataset).
+    # The tooltip of October: Chinese title and both counts (Oct: app3, 4, 8 and 9 of the dataset,
+    # app4 and 9 completed).
     page.evaluate(
         """() => {
           const node = document.querySelector('[data-source="chart-month"]');
@@ -466,7 +481,7 @@ def test_browser_picks_a_period_with_the_selects(page, live_server):
     )
     tooltip = chart.locator("div", has_text="2026年10月").last
     tooltip.wait_for()
-    assert tooltip.inner_text().split("\n") == ["2026年10月", "申报件数：4 件"]
+    assert tooltip.inner_text().split("\n") == ["2026年10月", "申报件数：4 件", "办结件数：2 件"]
     page.screenshot(path=SCREENSHOTS / "stats.png", full_page=True)
 
     # On a phone the selects and the charts fit the width.

@@ -99,20 +99,33 @@ def _period_fields(period: selectors.Period, today: date) -> list[dict[str, Any]
 
 
 def _month_chart(by_month: list[dict[str, Any]]) -> dict[str, Any]:
-    """按月份申报件数 as columns. Axis labels are "2月"; the first month and each January carry the year on
-    a second line ("12月" over "2025年"); tooltips are titled with the full "2026年2月"."""
+    """按月份申报件数与办结件数 as two columns a month (办结件数: of that month's applications, those
+    completed; see `selectors.statistics`). Axis labels are "2月"; the first month and each January carry
+    the year on a second line ("12月" over "2025年"); tooltips are titled with the full "2026年2月"."""
     labels, titles = [], []
     for index, row in enumerate(by_month):
         year, month = (int(part) for part in row["month"].split("-"))
         titles.append(f"{year}年{month}月")
         labels.append(f"{month}月\n{year}年" if index == 0 or month == 1 else f"{month}月")
     return {
-        "name": _("申报件数"),
         "unit": _("件"),
         "labels": labels,
         "titles": titles,
-        "values": [row["count"] for row in by_month],
+        "series": [
+            {"name": _("申报件数"), "values": [row["count"] for row in by_month]},
+            {"name": _("办结件数"), "values": [row["completed"] for row in by_month]},
+        ],
     }
+
+
+def _month_chart_description(chart: dict[str, Any]) -> str:
+    """The chart's numbers as one sentence (the aria-label of the chart)."""
+    filed, completed = chart["series"]
+    unit = chart["unit"]
+    return _("按月份申报件数与办结件数：") + "，".join(
+        f"{title} {filed['name']} {n}{unit}、{completed['name']} {done}{unit}"
+        for title, n, done in zip(chart["titles"], filed["values"], completed["values"], strict=True)
+    )
 
 
 def statistics_page(request: HttpRequest) -> HttpResponse:
@@ -164,11 +177,7 @@ def statistics_page(request: HttpRequest) -> HttpResponse:
         "period_fields": _period_fields(period, timezone.localdate(now)),
         "query_string": query.urlencode(),
         "chart_month": chart_month,
-        "chart_month_description": _("按月份申报件数：")
-        + "，".join(
-            f"{title} {count}{chart_month['unit']}"
-            for title, count in zip(chart_month["titles"], chart_month["values"], strict=True)
-        ),
+        "chart_month_description": _month_chart_description(chart_month),
         "chart_department": {
             "name": _("申报件数"),
             "labels": [row["name"] for row in stats.by_department],

@@ -1,0 +1,27 @@
+"""Schema pieces shared by the services API modules."""
+
+from ninja import Schema
+
+from yiwang.services.models import Application
+
+
+class ApplicationNames(Schema):
+    """Resolvers of the names an application row shows: its item (实施编码 and name), its department
+    and the label of its status. A schema inherits them and declares the fields it shows (a resolver
+    whose field a schema does not declare is never called); it adds no field itself."""
+
+    @staticmethod
+    def resolve_item_code(obj: Application) -> str:
+        return obj.item.implementation_code
+
+    @staticmethod
+    def resolve_item_name(obj: Application) -> str:
+        return obj.item.name
+
+    @staticmethod
+    def resolve_organization(obj: Application) -> str:
+        return obj.organization.name
+
+    @staticmethod
+    def resolve_status_label(obj: Application) -> str:
+        return str(obj.get_status_display())
