@@ -20,7 +20,9 @@ class ApplicationNames(Schema):
 
     @staticmethod
     def resolve_organization(obj: Application) -> str:
-        return obj.organization.name
+        # List selectors annotate the name (`organization_name`) rather than join the department.
+        name = getattr(obj, "organization_name", None)
+        return str(name) if name is not None else obj.organization.name
 
     @staticmethod
     def resolve_status_label(obj: Application) -> str:

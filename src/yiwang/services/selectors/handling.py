@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -127,12 +127,16 @@ def staff_inbox(
             )
     # Open applications always have a deadline; a plain ascending order lets the partial index
     # `services_app_open_due_idx` deliver the page without sorting the department's history. The
-    # department's name comes in a second tiny query: joined, it tempts SQLite to loop over the
-    # departments first and sort the whole history.
+    # department's name is a scalar subquery (`organization_name`), not a join: joined, it tempts
+    # SQLite to loop over the departments first and sort the whole history.
     return (
         qs.select_related("item", "person", "enterprise")
-        .prefetch_related(Prefetch("organization", queryset=Organization.objects.only("id", "name")))
         .only(*INBOX_COLUMNS)
+        .annotate(
+            organization_name=Subquery(
+                Organization.objects.filter(pk=OuterRef("organization_id")).order_by().values("name")[:1]
+            )
+        )
         .order_by("due_at", "pk")
     )
 
