@@ -7,7 +7,12 @@ under a random key in `storages["yiwang_files"]` and writes the audit row.
 `file_open_for` is the one read: the owner, staff holding `core.view_file` whose data scope
 reaches the file's organisation, or any rule a domain registered with `register_file_access_rule`
 (e.g. "the department handling the application the file is attached to") may open a file;
-everyone else gets NotFound, exactly as for a file that does not exist."""
+everyone else gets NotFound, exactly as for a file that does not exist.
+
+`file_copies` is the bulk path for loads (the demo history, archive migrations): one content is
+checked exactly like an upload and stored once, then handed out as many unsaved `StoredFile` rows
+whose bytes are hard links to that one copy on a file-system storage. It writes no audit row per file: the caller saves the
+rows in bulk and records one audit row for the whole load."""
 
 from __future__ import annotations
 
@@ -37,7 +42,10 @@ from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDe
 from yiwang.core.models import Organization, StoredFile
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from yiwang.identity.actor import Actor
+    from yiwang.identity.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -218,9 +226,38 @@ def _storage() -> Storage:
     return storages[STORAGE_ALIAS]
 
 
-def _new_key() -> str:
-    now = timezone.now()
-    return f"{now:%Y/%m}/{uuid.uuid4().hex}"
+def _new_key(when: datetime | None = None) -> str:
+    when = when or timezone.now()
+    return f"{when:%Y/%m}/{uuid.uuid4().hex}"
+
+
+def _check(handle: File[Any], *, display_name: str, declared: str | None) -> tuple[_Digest, str]:
+    """The digests and real type of content that passes the upload checks; raises otherwise.
+
+    Checks the size limit, that the content is not empty, and that the type sniffed from the
+    content is allowed and agrees with the declared type and with the name's extension."""
+    limit = int(settings.YIWANG_FILE_MAX_BYTES)
+    known_size = getattr(handle, "size", None)
+    if isinstance(known_size, int) and known_size > limit:
+        raise _too_large(limit)
+    digest, head = _digest(handle, limit=limit)
+    if digest.size == 0:
+        raise InvalidInput("文件内容为空，请选择有效的文件", code="file_empty")
+
+    real_type = sniff_type(head, handle)
+    allowed = {_normalise_type(t) for t in settings.YIWANG_FILE_TYPES}
+    declared_type = _normalise_type(declared)
+    extension_type = _extension_type(display_name)
+    if declared_type in GENERIC_TYPES:
+        declared_type = extension_type or ""
+    if (
+        real_type is None
+        or real_type not in allowed
+        or declared_type != real_type
+        or (extension_type is not None and extension_type != real_type)
+    ):
+        raise _type_not_allowed(display_name)
+    return digest, real_type
 
 
 # ---------------------------------------------------------------- the write
@@ -248,28 +285,7 @@ def file_store(
         handle = upload
         declared = content_type if content_type is not None else getattr(upload, "content_type", None)
     display_name = clean_filename(name or getattr(handle, "name", "") or "")
-    limit = int(settings.YIWANG_FILE_MAX_BYTES)
-
-    known_size = getattr(handle, "size", None)
-    if isinstance(known_size, int) and known_size > limit:
-        raise _too_large(limit)
-    digest, head = _digest(handle, limit=limit)
-    if digest.size == 0:
-        raise InvalidInput("文件内容为空，请选择有效的文件", code="file_empty")
-
-    real_type = sniff_type(head, handle)
-    allowed = {_normalise_type(t) for t in settings.YIWANG_FILE_TYPES}
-    declared_type = _normalise_type(declared)
-    extension_type = _extension_type(display_name)
-    if declared_type in GENERIC_TYPES:
-        declared_type = extension_type or ""
-    if (
-        real_type is None
-        or real_type not in allowed
-        or declared_type != real_type
-        or (extension_type is not None and extension_type != real_type)
-    ):
-        raise _type_not_allowed(display_name)
+    digest, real_type = _check(handle, display_name=display_name, declared=declared)
 
     storage = _storage()
     handle.seek(0)
@@ -304,6 +320,83 @@ def file_store(
         storage.delete(key)
         raise
     return stored
+
+
+# ---------------------------------------------------------------- bulk copies of one content
+
+
+class FileCopies:
+    """One checked content stored once; `row()` hands out copies of it as unsaved `StoredFile` rows.
+
+    Made by `file_copies`. Each row is what `file_store` would have created for the same bytes
+    (name, real type, size, SHA-256, SM3, a fresh random storage key, owner, organisation) minus the
+    audit row. On a file-system storage a copy's bytes are a hard link to the master copy, so a
+    thousand copies cost a thousand directory entries and no disk; on other storages each copy is
+    written out once."""
+
+    def __init__(self, *, content: bytes, digest: _Digest, content_type: str, master_key: str) -> None:
+        self.content = content
+        self.content_type = content_type
+        self.size = digest.size
+        self.sha256 = digest.sha256
+        self.sm3 = digest.sm3
+        self.master_key = master_key
+        self._storage = _storage()
+        try:
+            self._master_path: str | None = self._storage.path(master_key)
+        except NotImplementedError:
+            self._master_path = None
+
+    def _save(self, key: str) -> str:
+        if self._master_path is None:
+            return self._storage.save(key, ContentFile(self.content))
+        path = self._storage.path(key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        os.link(self._master_path, path)
+        return key
+
+    def row(
+        self,
+        *,
+        name: str,
+        owner: User | None,
+        organization: Organization | None = None,
+        stored_at: datetime | None = None,
+    ) -> StoredFile:
+        """An unsaved `StoredFile` for a new copy named `name`; its bytes are in the storage already.
+
+        The key lies under the month of `stored_at` (default now), like `file_store`'s. Raises
+        InvalidInput `file_type_not_allowed` when the name's extension says another type."""
+        display_name = clean_filename(name)
+        extension_type = _extension_type(display_name)
+        if extension_type is not None and extension_type != self.content_type:
+            raise _type_not_allowed(display_name)
+        return StoredFile(
+            name=display_name,
+            content_type=self.content_type,
+            size=self.size,
+            sha256=self.sha256,
+            sm3=self.sm3,
+            storage_key=self._save(_new_key(stored_at)),
+            owner=owner,
+            organization=organization,
+        )
+
+
+def file_copies(content: bytes, *, name: str, content_type: str | None = None) -> FileCopies:
+    """Check `content` as `file_store` checks an upload, store it once, and return its `FileCopies`.
+
+    For bulk loads only (seeding, migrations): the caller saves the rows from `FileCopies.row()`
+    (usually with `bulk_create`) and records one audit row for the whole load, since none is
+    written per file. Bytes of copies whose rows are never saved stay in the storage, as after a
+    rolled-back load. Raises the same InvalidInput errors as `file_store`."""
+    display_name = clean_filename(name)
+    digest, real_type = _check(
+        ContentFile(content, name=display_name), display_name=display_name, declared=content_type
+    )
+    extension = TYPE_EXTENSIONS.get(real_type, "")
+    master_key = _storage().save(f"{_new_key()}{extension}", ContentFile(content))
+    return FileCopies(content=content, digest=digest, content_type=real_type, master_key=master_key)
 
 
 # ---------------------------------------------------------------- the read

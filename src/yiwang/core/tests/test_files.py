@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,7 +17,13 @@ from django.urls import reverse
 
 from yiwang.core import files
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
-from yiwang.core.files import file_content, file_open_for, file_store, register_file_access_rule
+from yiwang.core.files import (
+    file_content,
+    file_copies,
+    file_open_for,
+    file_store,
+    register_file_access_rule,
+)
 from yiwang.core.models import AuditEvent, StoredFile
 from yiwang.core.tests.factories import OrganizationFactory
 from yiwang.identity.actor import Actor
@@ -218,6 +225,76 @@ def test_a_failing_database_write_removes_the_stored_bytes(actor, monkeypatch):
         file_store(actor=actor, upload=PDF_BYTES, name="a.pdf")
     assert StoredFile.objects.count() == 0
     assert _stored_paths() == before
+
+
+# ---------------------------------------------------------------- bulk copies of one content
+
+
+def test_file_copies_store_the_content_once_and_hand_out_hard_linked_rows(citizen, department):
+    before = _stored_paths()
+    copies = file_copies(PDF_BYTES, name="样例.pdf", content_type="application/pdf")
+    stored_at = datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+    rows = [
+        copies.row(name="营业执照.pdf", owner=citizen, organization=department, stored_at=stored_at),
+        copies.row(name="C:\\扫描\\身份证.pdf", owner=citizen, organization=department, stored_at=stored_at),
+    ]
+    assert all(row.pk is None for row in rows)
+    StoredFile.objects.bulk_create(rows)
+
+    single = file_store(actor=Actor.for_user(citizen), upload=PDF_BYTES, name="对照.pdf")
+    stored = list(StoredFile.objects.filter(name__in=["营业执照.pdf", "身份证.pdf"]).order_by("name"))
+    assert [s.name for s in stored] == ["营业执照.pdf", "身份证.pdf"]
+    for row in stored:
+        assert (row.content_type, row.size, row.sha256, row.sm3) == (
+            single.content_type,
+            single.size,
+            single.sha256,
+            single.sm3,
+        )
+        assert row.owner == citizen and row.organization == department
+        assert row.storage_key.startswith("2025/03/")
+        with file_content(file_open_for(Actor.for_user(citizen), row.uid)) as handle:
+            assert handle.read() == PDF_BYTES
+    assert len({row.storage_key for row in stored} | {copies.master_key}) == 3
+    storage = storages["yiwang_files"]
+    master = Path(storage.path(copies.master_key))
+    assert copies.master_key.endswith(".pdf")
+    assert {Path(storage.path(row.storage_key)).stat().st_ino for row in stored} == {master.stat().st_ino}
+    assert len(_stored_paths() - before) == 4  # master, two copies, the file_store control
+    assert AuditEvent.objects.filter(action="file.store").count() == 1  # only the control upload
+
+
+@pytest.mark.parametrize(
+    ("data", "name", "declared", "code"),
+    [
+        (EXE_BYTES, "样例.pdf", "application/pdf", "file_type_not_allowed"),
+        (PNG_BYTES, "样例.pdf", "application/pdf", "file_type_not_allowed"),
+        (b"", "样例.pdf", "application/pdf", "file_empty"),
+    ],
+)
+def test_file_copies_refuse_what_file_store_refuses_and_store_nothing(data, name, declared, code):
+    before = _stored_paths()
+    with pytest.raises(InvalidInput) as caught:
+        file_copies(data, name=name, content_type=declared)
+    assert caught.value.code == code
+    assert _stored_paths() == before
+
+
+def test_file_copies_respect_the_size_limit(settings):
+    settings.YIWANG_FILE_MAX_BYTES = 10
+    with pytest.raises(InvalidInput) as caught:
+        file_copies(PDF_BYTES, name="样例.pdf")
+    assert caught.value.code == "file_too_large"
+
+
+def test_a_copy_named_as_another_type_is_refused(citizen):
+    copies = file_copies(PNG_BYTES, name="样例.png", content_type="image/png")
+    before = _stored_paths()
+    with pytest.raises(InvalidInput) as caught:
+        copies.row(name="扫描件.pdf", owner=citizen)
+    assert caught.value.code == "file_type_not_allowed"
+    assert _stored_paths() == before
+    assert copies.row(name="扫描件", owner=citizen).content_type == "image/png"
 
 
 # ---------------------------------------------------------------- who may open a file
