@@ -1,5 +1,5 @@
-"""Build 示范市: regions → organisations → people and enterprises → accounts → sample workflow
-history. Each stage runs in its own transaction and writes one audit row when it created
+"""Build 示范市: regions → organisations → people and enterprises → accounts → 12345 ticket history →
+一网通办 catalogue, a year of applications and the named accounts' own applications. Each stage runs in its own transaction and writes one audit row when it created
 something; a second run finds everything in place, changes nothing and writes no audit row."""
 
 from __future__ import annotations
@@ -114,13 +114,13 @@ def seed_demo_city(*, stdout: Writer | None = None, seed: int = subjects.DEFAULT
     )
 
     if workflows.workflow_available():
-        _say(stdout, "正在生成办件与工单历史……")
+        _say(stdout, "正在生成 12345 工单历史……")
         with transaction.atomic():
             outcome = workflows.seed_workflows(orgs, seed=seed)
-            _audit("流程实例", {"流程实例": outcome.created})
-        report.lines.append(SeedLine("流程实例", outcome.created, outcome.total))
+            _audit("12345工单", {"12345工单": outcome.created})
+        report.lines.append(SeedLine("12345工单", outcome.created, outcome.total))
     else:
-        report.notes.append("流程引擎尚未就绪，跳过办件与工单历史。")
+        report.notes.append("流程引擎尚未就绪，跳过 12345 工单历史。")
 
     _seed_services(report, orgs, seed=seed, stdout=stdout)
 
@@ -131,13 +131,13 @@ def seed_demo_city(*, stdout: Writer | None = None, seed: int = subjects.DEFAULT
 def _seed_services(
     report: SeedReport, orgs: dict[str, Organization], *, seed: int, stdout: Writer | None
 ) -> None:
-    """一网通办: the catalogue (实施清单) and a year of applications. Skipped, with a note, when the
+    """一网通办: the catalogue (实施清单), a year of applications and the demo accounts' own ones. Skipped, with a note, when the
     services app or the workflow engine is not there yet."""
     if not workflows.workflow_available():
         report.notes.append("流程引擎尚未就绪，跳过一网通办事项与办件历史。")
         return
     try:
-        from yiwang.demo import services_catalog, services_history
+        from yiwang.demo import services_catalog, services_history, services_showcase
     except ImportError as exc:  # the services app is not installed
         report.notes.append(f"一网通办模块不可用（{exc}），跳过事项与办件历史。")
         return
@@ -164,3 +164,9 @@ def _seed_services(
         report.notes.append(
             f"为历史办件新建申请人及各部门窗口、审批人员账号 {history.accounts_created} 个（密码同演示账号）。"
         )
+
+    _say(stdout, "正在生成演示账号的一网通办办件……")
+    with transaction.atomic():
+        showcase = services_showcase.seed_showcase(catalog.items)
+        _audit("演示账号办件", {"演示账号办件": showcase.created})
+    report.lines.append(SeedLine("演示账号办件", showcase.created, showcase.total))

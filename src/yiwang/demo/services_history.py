@@ -43,14 +43,13 @@ for a pool of the generated people, enterprise accounts (with 授权 as 法定�
 generated enterprises, and a 窗口 / 审批 / 负责人 account for every department with items (the personas
 赵敏、孙建国、周志强 serve 市市场监管局). All share the demo password. The named demo citizens and the
 demo enterprise are deliberately left out, so their 我的事项 stays the small curated story of
-`demo.workflows`.
+`demo.services_showcase`.
 
 Everything is drawn from a fixed seed; only dates move with today. Each application is keyed by
 its idempotency key `demo-history-NNNNN`: a second run adds nothing."""
 
 from __future__ import annotations
 
-import os
 import random
 import time as clock
 import uuid
@@ -803,46 +802,23 @@ def _materials_for(item: Any, plan: Plan) -> tuple[list[Any], list[Any]]:
 
 class _SampleFiles:
     """Stored copies of the stand-in scans: one StoredFile per material (as `file_store` would create,
-    without its audit row), the content hard-linked from one master copy on a file-system storage
-    (written out once per file on other storages)."""
+    without its audit row), from one stored content per kind (`core.files.file_copies`)."""
 
     def __init__(self) -> None:
-        from django.core.files.base import ContentFile
+        from yiwang.core.files import file_copies
 
-        from yiwang.core import files
+        self.kinds = {
+            extension: file_copies(content, name=f"样例.{extension}", content_type=content_type)
+            for extension, content_type, content in (sample_kind(["pdf"]), sample_kind(["png"]))
+        }
 
-        self.storage = files._storage()
-        self.kinds: dict[str, tuple[Any, str | None, bytes]] = {}
-        for extension, _type, content in (sample_kind(["pdf"]), sample_kind(["png"])):
-            digest, _head = files._digest(ContentFile(content), limit=len(content) + 1)
-            master_key = self.storage.save(f"{files._new_key()}.{extension}", ContentFile(content))
-            try:
-                master: str | None = self.storage.path(master_key)
-            except NotImplementedError:
-                master = None
-            self.kinds[extension] = (digest, master, content)
-
-    def _store(self, key: str, extension: str) -> str:
-        from django.core.files.base import ContentFile
-
-        _digest, master, content = self.kinds[extension]
-        if master is None:
-            return self.storage.save(key, ContentFile(content))
-        path = self.storage.path(key)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        os.link(master, path)
-        return key
-
-    def row(self, *, material: Any, key: str, owner: User, organization: Organization) -> Any:
-        from yiwang.core.models import StoredFile
-
-        extension, content_type, _content = sample_kind(material.formats)
-        digest = self.kinds[extension][0]
-        return StoredFile(
-            name=f"{material.name}.{extension}", content_type=content_type, size=digest.size,
-            sha256=digest.sha256, sm3=digest.sm3, storage_key=self._store(key, extension), owner=owner,
-            organization=organization,
-        )  # fmt: skip
+    def row(
+        self, *, material: Any, stored_at: datetime | None, owner: User, organization: Organization
+    ) -> Any:
+        extension, _content_type, _content = sample_kind(material.formats)
+        return self.kinds[extension].row(
+            name=f"{material.name}.{extension}", owner=owner, organization=organization, stored_at=stored_at
+        )
 
 
 def write_history(
@@ -955,11 +931,9 @@ def write_history(
             events.append(event)
         handlers += [ProcessHandler(instance=played.instance, code=code) for code in played.handlers]
         uploaded, later = _materials_for(item, plan)
-        # Fresh keys (never reused: the storage outlives a database that is reset or rolled back).
-        folder = f"{application.submitted_at:%Y/%m}/{uuid.uuid4().hex}"
         for material in uploaded:
             stored_files.append(
-                samples.row(material=material, key=f"{folder}-{material.code}", owner=application.applicant,
+                samples.row(material=material, stored_at=application.submitted_at, owner=application.applicant,
                             organization=item.organization)
             )  # fmt: skip
             rows.append(

@@ -1,5 +1,6 @@
-"""Sample workflow history: 一网通办 applications at 市市场监督管理局 and 12345 tickets handled by
-市城市管理局, in every state of their loops, started some working days before today.
+"""Sample workflow history: 12345 tickets handled by 市城市管理局, in every state of their loop,
+started some working days before today. (一网通办 applications are real 办件 of the services app:
+`demo.services_history` writes a year of them, `demo.services_showcase` the named accounts' own.)
 
 Everything goes through the real engine (`definitions_load`, `instance_start`, `transition`,
 `tick`) acting as the demo accounts, with `now=` set to moments in the past, so the history,
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import importlib
 import random
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
@@ -21,12 +23,11 @@ from typing import Any
 from django.db import models, transaction
 from django.utils import timezone
 
-from yiwang.core.models import Enterprise, Notification, Organization, Person
-from yiwang.demo.subjects import DEMO_ENTERPRISE, NAMED_PERSONS
+from yiwang.core.models import Notification, Organization, Person
+from yiwang.demo.subjects import NAMED_PERSONS
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import User
 
-TONGBAN = "yiwang_tongban"
 HOTLINE = "hotline_12345"
 OWNER = "<owner>"  # a step performed by the instance's applicant
 
@@ -58,7 +59,7 @@ class Plan:
     organization: str
     starter: str  # username, or OWNER
     owner: str | None  # username of the applicant account, if any
-    subject: tuple[str, str]  # ("person", id_number) or ("enterprise", uscc)
+    subject: tuple[str, str]  # ("person", id_number); an empty id_number picks a generated caller
     working_days_ago: int
     steps: tuple[Step, ...]
     comment: str = ""
@@ -70,78 +71,45 @@ class WorkflowSeedResult:
     total: int
 
 
-# -- 一网通办 ---------------------------------------------------------------------------------------
+# -- retired samples --------------------------------------------------------------------------------
 
-ITEMS = (
-    "食品经营许可证核发",
-    "企业设立登记",
-    "企业变更登记",
-    "食品经营许可证延续",
-    "药品零售企业经营许可",
-    "特种设备使用登记",
-    "第二类医疗器械经营备案",
-    "食品生产许可证核发",
-    "广告发布登记",
-    "企业注销登记",
+# This stage used to create 36 一网通办 samples first, attached straight to people and enterprises; the
+# named accounts' applications are real 办件 now (`demo.services_showcase`). Their random draws are
+# still made and thrown away, so the 12345 tickets keep their callers, topics, ages and times (and a
+# database seeded before the change finds its tickets by title and gets no duplicates).
+# Per retired sample: (range of working days ago, number of steps), in their old order.
+_RETIRED: tuple[tuple[tuple[int, int], int], ...] = (
+    *[((0, 0), 0)] * 4,  # 待受理
+    *[((1, 6), 1)] * 3,  # 待补正
+    *[((2, 4), 0)] * 3,  # 待受理, late
+    *[((1, 2), 1)] * 3,  # 审查中
+    *[((4, 7), 1)] * 3,  # 审查中, late
+    *[((2, 4), 2)] * 3,  # 待决定
+    *[((3, 4), 3)] * 2,  # 准予许可
+    ((4, 6), 2),  # 延期
+    *[((8, 40), 4)] * 10,  # 已办结
+    *[((8, 30), 4)] * 2,  # 不予许可, 已办结
+    *[((5, 30), 1)] * 2,  # 不予受理
 )
+_RETIRED_ITEMS = 10  # the old samples picked among ten items, each applicant a different one each time
 
-_ACCEPT = Step("accept", "window", "材料齐全，符合法定形式，予以受理")
-_REVIEW = Step("review", "approver", "经审查，申请材料真实有效，符合许可条件")
-_APPROVE = Step("approve", "depthead", "同意准予许可")
-_COMPLETE = Step("complete", "window", "已制证并通过电子证照库送达")
-_CORRECTION = Step(
-    "request_correction",
-    "window",
-    fields={"reason": "营业场所平面图未标注功能分区，请补充后重新提交", "materials": ["经营场所平面布局图"]},
-)
 
-# path name → (steps, range of working days ago the application was filed)
-TONGBAN_PATHS: dict[str, tuple[tuple[Step, ...], tuple[int, int]]] = {
-    "submitted": ((), (0, 0)),
-    "submitted_late": ((), (2, 4)),
-    "correction": ((_CORRECTION,), (1, 6)),
-    "reviewing": ((_ACCEPT,), (1, 2)),
-    "reviewing_late": ((_ACCEPT,), (4, 7)),
-    "deciding": ((_ACCEPT, _REVIEW), (2, 4)),
-    "approved": ((_ACCEPT, _REVIEW, _APPROVE), (3, 4)),
-    "extended": (
-        (
-            _ACCEPT,
-            Step("extend", "depthead", fields={"reason": "需现场核查经营场所，申请延长办理期限", "days": 5}),
-        ),
-        (4, 6),
-    ),
-    "completed": ((_ACCEPT, _REVIEW, _APPROVE, _COMPLETE), (8, 40)),
-    "denied": (
-        (
-            _ACCEPT,
-            _REVIEW,
-            Step("deny", "depthead", fields={"reason": "现场核查发现经营场所与申报不符"}),
-            _COMPLETE,
-        ),
-        (8, 30),
-    ),
-    "refused": (
-        (Step("refuse", "window", fields={"reason": "该事项不属于本部门职权范围，请向区市场监管局申请"}),),
-        (5, 30),
-    ),
-}
+def _skip_retired_plans(rng: random.Random) -> None:
+    picked: Counter[int] = Counter()
+    for index, ((low, high), _steps) in enumerate(_RETIRED):
+        applicant = index % 6 if index % 6 in (0, 3, 5) else None  # the named accounts, else the window
+        rng.choice(range(_RETIRED_ITEMS - picked[applicant] if applicant is not None else _RETIRED_ITEMS))
+        if applicant is not None:
+            picked[applicant] += 1
+        rng.randint(low, high)
 
-# The mix of paths for the 36 applications. Every sixth one (index 0, 6, 12 …) is the citizen 王小明's:
-# index 6 falls on "correction", so his 我的待办 shows a 补正 request waiting for him.
-TONGBAN_MIX = (
-    ["submitted"] * 4
-    + ["correction"] * 3
-    + ["submitted_late"] * 3
-    + ["reviewing"] * 3
-    + ["reviewing_late"] * 3
-    + ["deciding"] * 3
-    + ["approved"] * 2
-    + ["extended"] * 1
-    + ["completed"] * 10
-    + ["denied"] * 2
-    + ["refused"] * 2
-)
+
+def _skip_retired_moments(rng: random.Random) -> None:
+    for _range, steps in _RETIRED:
+        rng.randint(0, 150)
+        for _ in range(steps):
+            rng.random()
+
 
 # -- 12345 ----------------------------------------------------------------------------------------
 
@@ -218,41 +186,9 @@ HOTLINE_MIX = (
 def _plans(seed: int) -> list[Plan]:
     """Every sample instance, in creation order. Pure: depends only on the seed."""
     rng = random.Random(seed * 7919 + 3)
-    citizen, citizen2 = NAMED_PERSONS[0], NAMED_PERSONS[1]
+    _skip_retired_plans(rng)
+    citizen = NAMED_PERSONS[0]
     plans: list[Plan] = []
-    used: dict[str, set[str]] = {}  # applicant → items already applied for
-    for index, path in enumerate(TONGBAN_MIX):
-        steps, (low, high) = TONGBAN_PATHS[path]
-        if index % 6 == 0:  # the citizen 王小明 applies online himself
-            starter, owner, subject, name = OWNER, "citizen", ("person", citizen.id_number), citizen.name
-        elif index % 6 == 3:  # the enterprise agent applies for 明远科技
-            starter, owner, subject, name = (
-                OWNER,
-                "enterprise",
-                ("enterprise", DEMO_ENTERPRISE.uscc),
-                DEMO_ENTERPRISE.name,
-            )
-        elif index % 6 == 5:
-            starter, owner, subject, name = OWNER, "citizen2", ("person", citizen2.id_number), citizen2.name
-        else:  # filed at the window on behalf of an enterprise without an account
-            starter, owner, subject, name = "window", None, ("enterprise", ""), ""
-        taken = used.setdefault(name, set())
-        item = rng.choice([i for i in ITEMS if i not in taken] if name else ITEMS)
-        taken.add(item)
-        title = f"{item}（{name}）" if name else item
-        plans.append(
-            Plan(
-                definition=TONGBAN,
-                title=title,
-                organization="city-amr",
-                starter=starter,
-                owner=owner,
-                subject=subject,
-                working_days_ago=rng.randint(low, high),
-                steps=steps,
-                comment="网上申报" if starter == OWNER else "窗口收件",
-            )
-        )
     for index, path in enumerate(HOTLINE_MIX):
         steps, (low, high) = HOTLINE_PATHS[path]
         topic = rng.choice(TOPICS)
@@ -299,9 +235,7 @@ def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> Work
     workflow_actions.definitions_load(actor=Actor.system())
     plans = _plans(seed)
     existing = set(
-        ProcessInstance.objects.filter(definition__code__in=(TONGBAN, HOTLINE)).values_list(
-            "definition__code", "title"
-        )
+        ProcessInstance.objects.filter(definition__code=HOTLINE).values_list("definition__code", "title")
     )
     users = {u.username: u for u in User.objects.filter(username__in=_usernames(plans))}
     actors = {name: Actor.for_user(user) for name, user in users.items()}
@@ -310,9 +244,10 @@ def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> Work
     now = timezone.now()
     today = timezone.localdate(now)
     rng = random.Random(seed * 7919 + 4)
+    _skip_retired_moments(rng)
     created = 0
     created_ids: list[Any] = []
-    for index, plan in enumerate(plans):
+    for index, plan in enumerate(plans, start=len(_RETIRED)):
         # Drawn for every plan, so the sequence never depends on what is already stored.
         minutes = rng.randint(0, 150)
         gaps = [0.5 + rng.random() * (2.5 if plan.working_days_ago < 3 else 10) for _ in plan.steps]
@@ -350,19 +285,11 @@ def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> Work
     if created:
         workflow_actions.tick(now=now)
         # Runs after the engine's own after-commit work (its messages to the applicants).
-        transaction.on_commit(partial(_date_owner_messages, created_ids, now))
-    total = (
-        ProcessInstance.objects.filter(
-            organization__in=[organizations[c] for c in ("city-amr", "city-12345", "city-urban", "d02-urban")]
-        )
-        # The 一网通办 history (demo.services_history) is counted by its own stage.
-        .exclude(content_type__app_label="services", content_type__model="application")
-        .count()
-    )
-    return WorkflowSeedResult(created, total)
+        transaction.on_commit(partial(date_owner_messages, created_ids, now))
+    return WorkflowSeedResult(created, ProcessInstance.objects.filter(definition__code=HOTLINE).count())
 
 
-def _date_owner_messages(instance_ids: list[Any], now: datetime) -> None:
+def date_owner_messages(instance_ids: list[Any], now: datetime) -> None:
     """The engine told each applicant about every move of their sample items, but only when the seed
     committed, so all those messages carry the seeding time. Give each the time of the move it
     reports, as real use would have, and mark those older than three days read (a real applicant
@@ -402,39 +329,23 @@ def _usernames(plans: list[Plan]) -> set[str]:
 @dataclass(frozen=True)
 class _Subjects:
     persons: dict[str, Person]
-    enterprises: dict[str, Enterprise]
     person_pool: list[Person]
-    enterprise_pool: list[Enterprise]
 
 
 def _subject_and_title(plan: Plan, index: int, subjects: _Subjects) -> tuple[models.Model, str]:
-    """The domain object the instance is attached to and its title. Applications filed at the
-    window name an enterprise from a stable pool of generated ones."""
-    kind, key = plan.subject
-    if kind == "person":
-        return subjects.persons.get(key) or subjects.person_pool[
-            index % len(subjects.person_pool)
-        ], plan.title
-    enterprise = subjects.enterprises.get(key)
-    if enterprise is not None:
-        return enterprise, plan.title
-    enterprise = subjects.enterprise_pool[index % len(subjects.enterprise_pool)]
-    return enterprise, f"{plan.title}（{enterprise.name}）"
+    """The person the ticket is about (the named caller, or one from a stable pool) and its title."""
+    _kind, key = plan.subject
+    person = subjects.persons.get(key) or subjects.person_pool[index % len(subjects.person_pool)]
+    return person, plan.title
 
 
 def _subject_rows() -> _Subjects:
-    """The named subjects plus a stable pool of generated ones to act as callers and applicants."""
+    """The named people plus a stable pool of generated ones to act as callers."""
     named = {p.id_number for p in NAMED_PERSONS}
     persons = {p.id_number: p for p in Person.objects.filter(id_number__in=named)}
-    enterprises = {e.uscc: e for e in Enterprise.objects.filter(uscc=DEMO_ENTERPRISE.uscc)}
     person_pool = list(
         Person.objects.filter(id_number__startswith="3299")
         .exclude(id_number__in=named)
         .order_by("id_number")[:50]
     )
-    enterprise_pool = list(
-        Enterprise.objects.filter(type=Enterprise.Type.COMPANY, uscc__startswith="913299")
-        .exclude(uscc=DEMO_ENTERPRISE.uscc)
-        .order_by("uscc")[:50]
-    )
-    return _Subjects(persons, enterprises, person_pool, enterprise_pool)
+    return _Subjects(persons, person_pool)

@@ -14,3 +14,9 @@ class ServicesConfig(AppConfig):
         from yiwang.services.actions import applications  # noqa: F401
 
         register_file_access_rule(published_sample_visible)
+
+        # The workbench and 我的事项 open an application's own pages (and link the 办件箱).
+        from yiwang.services.links import MODEL_LABEL, STAFF_INBOX, application_links
+        from yiwang.workflow.links import register_object_links
+
+        register_object_links(MODEL_LABEL, application_links, inbox=STAFF_INBOX)

@@ -5,6 +5,7 @@ Views parse input, call selectors/actions of the domains and render; they never 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -33,6 +34,7 @@ from yiwang.web.forms import InboxFilterForm
 from yiwang.web.sla import deadline_view
 from yiwang.workflow import actions as workflow_actions
 from yiwang.workflow import selectors as workflow_selectors
+from yiwang.workflow.links import linked_inboxes, object_link, object_links, refuse_generic_transition
 
 INBOX_PAGE_SIZE = 20
 # Actions shown as red buttons: they end or send back an item.
@@ -77,9 +79,9 @@ def home(request: HttpRequest) -> HttpResponse:
         actor = actor_from_request(request)
         now, calendar = timezone.now(), get_calendar()
         items = workflow_selectors.inbox_for(actor)[:PORTAL_TASKS]
-        context["tasks"] = [_row(item, now=now, calendar=calendar) for item in items]
+        context["tasks"] = _rows(items, now=now, calendar=calendar, applicant=True)
         own = workflow_selectors.instances_owned_by(actor)[:PORTAL_PROGRESS]
-        context["progress"] = [_row(item, now=now, calendar=calendar) for item in own]
+        context["progress"] = _rows(own, now=now, calendar=calendar, applicant=True)
         context["notifications"] = list(notifications_for(actor)[:PORTAL_NOTIFICATIONS])
     return render(request, "web/pages/home.html", context)
 
@@ -95,13 +97,31 @@ def _require_staff(request: HttpRequest) -> HttpResponse | None:
     return None
 
 
-def _row(instance: Any, *, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
-    return {
-        "instance": instance,
-        "state_name": instance.state_name,
-        "received_at": instance.state_entered_at,
-        "sla": deadline_view(instance, now=now, calendar=calendar),
-    }
+def _rows(
+    instances: Iterable[Any], *, now: datetime, calendar: WorkCalendar, applicant: bool = False
+) -> list[dict[str, Any]]:
+    """One row per instance: state, SLA colour, and where its title leads. An instance whose business
+    object a domain registered (`workflow.links`, e.g. an application) opens the domain's page for staff
+    or for the applicant, titled as the domain names it; the others open the generic item pages."""
+    instances = list(instances)
+    links = object_links(instances)
+    generic = "web:my-item" if applicant else "web:instance"
+    rows = []
+    for instance in instances:
+        link = links.get(instance.pk)
+        url = (link.applicant_url if applicant else link.staff_url) if link is not None else ""
+        rows.append(
+            {
+                "instance": instance,
+                "state_name": instance.state_name,
+                "received_at": instance.state_entered_at,
+                "sla": deadline_view(instance, now=now, calendar=calendar),
+                "url": url or reverse(generic, kwargs={"instance_id": instance.pk}),
+                "title": link.title if link is not None else instance.title,
+                "reference": link.reference if link is not None else "",
+            }
+        )
+    return rows
 
 
 def overdue_q(now: datetime) -> Q:
@@ -163,9 +183,10 @@ def workbench(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     context = {
         "form": form,
-        "rows": [_row(instance, now=now, calendar=calendar) for instance in page.object_list],
+        "rows": _rows(page.object_list, now=now, calendar=calendar),
         "page": page,
         "filtered": bool(filters) or only_overdue,
+        "linked_inboxes": linked_inboxes(actor),
         "query_string": query.urlencode(),
         "total": summary["total"],
         "warning": summary["warning"],
@@ -262,6 +283,9 @@ def instance_detail(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     if denied is not None:
         return denied
     instance = _load_instance(request, instance_id)
+    link = object_link(instance)
+    if link is not None and link.staff_url:
+        return redirect(link.staff_url)  # the domain's page handles it (see workflow.links)
     context = _instance_context(instance, actor_from_request(request))
     context["transition_url"] = reverse("web:instance-transition", kwargs={"instance_id": instance.pk})
     return render(request, "web/pages/instance_detail.html", context)
@@ -306,6 +330,7 @@ def _perform_transition(request: HttpRequest, instance_id: UUID) -> tuple[Any, A
     kwargs: dict[str, Any] = {"comment": request.POST.get("comment", "").strip()}
     organization_code = request.POST.get("organization", "").strip()
     try:
+        refuse_generic_transition(instance)
         if organization_code:
             kwargs["organization"] = organization_get(actor=actor, code=organization_code)
         event = workflow_actions.transition(instance, code, actor=actor, **kwargs, **fields)
@@ -356,7 +381,7 @@ def my_items(request: HttpRequest) -> HttpResponse:
     items = workflow_selectors.instances_owned_by(actor, active=MY_ITEM_FILTERS.get(status))
     page = Paginator(items, MY_ITEMS_PAGE_SIZE).get_page(request.GET.get("page"))
     now, calendar = timezone.now(), get_calendar()
-    rows = [_row(instance, now=now, calendar=calendar) for instance in page.object_list]
+    rows = _rows(page.object_list, now=now, calendar=calendar, applicant=True)
     if rows:
         # Which of these wait for the user (补正, 确认): one query for the whole page.
         waiting = set(
@@ -384,6 +409,9 @@ def my_item(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     if denied is not None:
         return denied
     instance = _load_instance(request, instance_id)
+    link = object_link(instance)
+    if link is not None and link.applicant_url:
+        return redirect(link.applicant_url)
     context = _instance_context(instance, actor_from_request(request))
     context["transition_url"] = reverse("web:my-item-transition", kwargs={"instance_id": instance.pk})
     # The latest move says what is asked of the applicant (补正理由, 需补正的材料).

@@ -10,6 +10,7 @@ from ninja.pagination import paginate
 from yiwang.core.api_schemas import BoundedPageNumberPagination, errors
 from yiwang.core.errors import InvalidInput
 from yiwang.workflow import actions, selectors
+from yiwang.workflow.links import refuse_generic_transition
 from yiwang.workflow.schemas import (
     DefinitionOut,
     InstanceDetailOut,
@@ -62,6 +63,7 @@ def instance_detail(request: HttpRequest, instance_id: UUID) -> Any:
 def instance_transition(request: HttpRequest, instance_id: UUID, payload: TransitionIn) -> Any:
     actor = request.auth  # type: ignore[attr-defined]
     instance = selectors.instance_for(actor, instance_id)
+    refuse_generic_transition(instance)
     reserved = sorted(set(payload.fields) & actions.RESERVED_FIELDS)
     if reserved:
         raise InvalidInput(f"办理信息不能使用保留字段：{'、'.join(reserved)}", code="workflow_fields_invalid")

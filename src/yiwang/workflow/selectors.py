@@ -122,7 +122,7 @@ def instances_owned_by(actor: Actor, *, active: bool | None = None) -> QuerySet[
     if active is not None:
         qs = qs.filter(completed_at__isnull=active)
     return (
-        qs.select_related("definition", "organization")
+        qs.select_related("definition", "organization", "content_type")
         .annotate(last_activity_at=Subquery(latest_event[:1]))
         .order_by(F("last_activity_at").desc(nulls_last=True), "-started_at", "pk")
     )

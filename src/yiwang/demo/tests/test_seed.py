@@ -22,6 +22,7 @@ from yiwang.demo import accounts, geography, organizations, subjects, workflows
 from yiwang.demo.city import SeedReport, seed_demo_city
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import EnterpriseAuthorization, Membership, User
+from yiwang.services.models import Application
 from yiwang.workflow.models import Escalation, ProcessEvent, ProcessInstance
 from yiwang.workflow.selectors import inbox_for
 
@@ -223,24 +224,22 @@ def test_specs_are_unique():
 
 def test_seed_writes_an_intact_audit_trail(seeded):
     assert workflows.workflow_available()
-    # One per stage: 区划与部门, 自然人与法人, 演示账号, 流程实例, 一网通办事项, 一网通办办件.
-    assert AuditEvent.objects.filter(action="demo.seed").count() == 6
+    # One per stage: 区划与部门, 自然人与法人, 演示账号, 12345工单, 一网通办事项, 一网通办办件, 演示账号办件.
+    assert AuditEvent.objects.filter(action="demo.seed").count() == 7
     assert verify_chain() == []
 
 
 def test_sample_workflow_history_covers_every_deadline_colour(seeded):
-    # The sample instances (the 一网通办 history of demo.services_history is tested on its own).
+    # The 12345 tickets (the 一网通办 applications are services Applications, tested on their own).
     instances = list(
         ProcessInstance.objects.exclude(content_type__app_label="services").select_related("definition")
     )
-    assert len(instances) >= 60
-    assert seeded["first"].count("流程实例") == len(instances)
+    assert len(instances) == len(workflows.HOTLINE_MIX) == 26
+    assert seeded["first"].count("12345工单") == len(instances)
     colours = Counter(i.deadline_status for i in instances)
-    assert {"ok", "warning", "overdue", "suspended", "done"} <= set(colours), colours
-    assert colours["done"] >= 15
-    by_definition = Counter(i.definition.code for i in instances)
-    assert by_definition[workflows.TONGBAN] == len(workflows.TONGBAN_MIX)
-    assert by_definition[workflows.HOTLINE] == len(workflows.HOTLINE_MIX)
+    assert {"ok", "warning", "overdue", "done"} <= set(colours), colours
+    assert colours["done"] >= 7
+    assert Counter(i.definition.code for i in instances) == {workflows.HOTLINE: len(workflows.HOTLINE_MIX)}
     # Every instance has a history that starts with 发起 and is in time order.
     for instance in instances:
         events = list(instance.events.order_by("created_at", "id"))
@@ -260,7 +259,11 @@ def test_portal_and_inboxes_have_something_to_show(seeded):
     for username in ("window", "approver", "depthead", "dispatcher", "handler"):
         assert inbox_for(Actor.for_user(User.objects.get(username=username))).exists(), username
     # Data isolation: the other citizen owns none of 王小明's items.
-    assert not ProcessInstance.objects.filter(owner__username="citizen2", title__contains="王小明").exists()
+    wang = User.objects.get(username="citizen").person
+    about_wang = ProcessInstance.objects.filter(content_type__model="person", object_id=str(wang.pk))
+    assert about_wang.exists() and not about_wang.filter(owner__username="citizen2").exists()
+    assert not Application.objects.filter(applicant__username="citizen2", person=wang).exists()
+    assert Application.objects.filter(applicant__username="citizen2").exists()
 
 
 def test_citizen_has_a_correction_waiting_and_messages_about_their_items(seeded):
@@ -279,7 +282,7 @@ def test_citizen_has_a_correction_waiting_and_messages_about_their_items(seeded)
     assert {m.link.removeprefix("/my/").removesuffix("/") for m in messages} <= own
     assert all(m.template_code == "workflow.transition" and m.title.startswith("您的“") for m in messages)
     assert any("已一次性告知补正，当前状态：待补正" in m.title for m in messages)
-    assert any("营业场所平面图未标注功能分区" in m.body for m in messages)
+    assert any("照片不清晰，无法辨认涉事商品" in m.body for m in messages)
 
 
 def test_demo_accounts_promise_only_what_this_release_has():
@@ -296,3 +299,17 @@ def test_workflow_plans_are_deterministic():
     first, second = workflows._plans(subjects.DEFAULT_SEED), workflows._plans(subjects.DEFAULT_SEED)
     assert first == second
     assert len({(p.definition, p.title) for p in first if p.owner}) == len([p for p in first if p.owner])
+
+
+def test_12345_tickets_stayed_what_they_were_when_the_tongban_samples_left():
+    # The draws of the retired 一网通办 samples are still made, so titles and ages did not move (a
+    # database seeded before finds its tickets by title and gets no duplicates).
+    plans = workflows._plans(subjects.DEFAULT_SEED)
+    assert [(p.title, p.working_days_ago) for p in plans[:4]] == [
+        ("12345工单 0001：户外广告牌破损", 0),
+        ("12345工单 0002：绿化带杂草丛生", 0),
+        ("12345工单 0003：共享单车乱停放", 1),
+        ("12345工单 0004：生活垃圾清运不及时", 1),
+    ]
+    assert (plans[-1].title, plans[-1].working_days_ago) == ("12345工单 0026：违章搭建", 9)
+    assert {p.definition for p in plans} == {workflows.HOTLINE}

@@ -15,8 +15,8 @@ from django.db.models import Count, Max
 from django.test import TestCase
 from django.utils import timezone
 
-from yiwang.core.models import Organization, StoredFile
-from yiwang.demo import services_catalog, services_history
+from yiwang.core.models import AuditEvent, Organization, StoredFile
+from yiwang.demo import services_catalog, services_history, services_showcase
 from yiwang.demo.city import SeedReport, seed_demo_city
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import EnterpriseAuthorization, Membership, User
@@ -392,3 +392,114 @@ def test_bulk_rows_equal_what_the_engine_writes(seeded):
         assert bulk["events"] == engine["events"], outcome
         # The bulk writer adds some conditional uploads on top of what the engine path uploaded.
         assert not (engine["materials"] - bulk["materials"]), outcome
+
+
+# -- the demo accounts' own applications (demo.services_showcase) ----------------------------------------
+
+SLA_ROW = re.compile(
+    r'<tr class="sla-(ok|warning|overdue|suspended)" data-(?:application|instance)="([0-9a-f-]+)"'
+)
+
+
+def test_every_tongban_instance_belongs_to_an_application(seeded):
+    tongban = ProcessInstance.objects.filter(definition__code="yiwang_tongban")
+    assert tongban.count() == Application.objects.exclude(status="draft").count() > 5_000
+    assert not tongban.exclude(content_type__app_label="services", content_type__model="application").exists()
+    showcase = Application.objects.filter(idempotency_key__startswith=services_showcase.KEY_PREFIX)
+    assert showcase.count() == len(services_showcase.STORIES) == seeded["first"].count("演示账号办件")
+    for application in showcase:
+        instance = ProcessInstance.objects.get(pk=application.process_instance_id)
+        assert instance.object_id == str(application.pk) and instance.owner_id == application.applicant_id
+
+
+def test_named_accounts_filed_open_applications_at_the_market_regulator(seeded):
+    showcase = Application.objects.filter(idempotency_key__startswith=services_showcase.KEY_PREFIX)
+    assert set(showcase.values_list("organization__code", flat=True)) == {"city-amr"}
+    assert Counter(showcase.values_list("applicant__username", flat=True)) == {
+        "citizen": 3,
+        "citizen2": 3,
+        "enterprise": 8,
+    }
+    enterprise = showcase.filter(applicant__username="enterprise")
+    assert set(enterprise.values_list("enterprise__name", flat=True)) == {"示范市明远科技有限公司"}
+    assert Counter(showcase.values_list("status", flat=True)) == {
+        "submitted": 3,
+        "correction": 1,
+        "reviewing": 3,
+        "deciding": 1,
+        "approved": 2,
+        "completed": 4,
+    }
+    # Filed through application_submit: numbered, with the stored scans and an audit row each.
+    for application in showcase:
+        assert application.application_no.startswith(application.item.implementation_code)
+        assert ApplicationMaterial.objects.filter(application=application, file__isnull=False).exists()
+    assert AuditEvent.objects.filter(action="services.application_submit").count() == len(
+        services_showcase.STORIES
+    )
+
+
+def _colours(html: str) -> Counter:
+    return Counter(colour for colour, _uid in SLA_ROW.findall(html))
+
+
+def test_window_clerk_sees_every_deadline_colour_in_both_inboxes(seeded, client):
+    client.force_login(User.objects.get(username="window"))
+
+    # 办件箱 (the services inbox): every open application of the department, all three colours among
+    # those of 明远科技, and the whole inbox over its pages.
+    first = client.get("/services/staff/").content.decode()
+    assert len(SLA_ROW.findall(first)) == 20
+    assert 'href="/workbench/"' in first  # back to the 工作台
+    mine = client.get("/services/staff/", {"q": "明远科技"}).content.decode()
+    assert {"ok", "warning", "overdue"} <= set(_colours(mine)), _colours(mine)
+    everything = Counter()
+    for number in (1, 2, 3):
+        everything += _colours(client.get("/services/staff/", {"page": number}).content.decode())
+    assert {"ok", "warning", "overdue", "suspended"} <= set(everything), everything
+
+    # 工作台: the 待受理 / 待办结 applications, each opening its 办件办理 page, and the link to the 办件箱.
+    workbench = client.get("/workbench/").content.decode()
+    assert {"ok", "warning", "overdue"} <= set(_colours(workbench)), _colours(workbench)
+    assert '<a class="btn btn-primary" href="/services/staff/">一网通办办件</a>' in workbench
+    for uid in re.findall(r'href="/services/staff/applications/([0-9a-f-]+)/"', workbench):
+        assert Application.objects.get(uid=uid).status in ("submitted", "approved", "denied")
+    assert "/workbench/instances/" not in workbench
+
+
+def test_approver_sees_every_deadline_colour_among_the_applications_under_review(seeded, client):
+    client.force_login(User.objects.get(username="approver"))
+    expected = {6: "warning", 7: "overdue", 8: "ok"}  # story number → colour at seeding time
+
+    for number, colour in expected.items():
+        application = Application.objects.select_related("item").get(
+            idempotency_key=f"{services_showcase.KEY_PREFIX}{number:02d}"
+        )
+        html = client.get("/workbench/", {"q": application.application_no}).content.decode()
+        assert SLA_ROW.findall(html) == [(colour, str(application.process_instance_id))], number
+        assert f'href="/services/staff/applications/{application.uid}/">{application.item.name}</a>' in html
+        assert f'<span class="muted nowrap">{application.application_no}</span>' in html
+
+
+def test_citizen_finds_his_applications_in_my_items_and_my_applications(seeded, client):
+    citizen = User.objects.get(username="citizen")
+    own = list(Application.objects.filter(applicant=citizen).select_related("item"))
+    assert len(own) == 3
+    client.force_login(citizen)
+
+    my_items = client.get("/my/").content.decode()
+    my_applications = client.get("/services/applications/").content.decode()
+    home = client.get("/").content.decode()
+
+    for application in own:
+        assert f'href="/services/applications/{application.uid}/">{application.item.name}</a>' in my_items
+        assert application.application_no in my_applications
+    # The 补正 waiting for him leads to the application's page (where he uploads the materials again).
+    waiting = next(a for a in own if a.status == "correction")
+    tasks = home.split('aria-labelledby="tasks-title"', 1)[1].split("</section>", 1)[0]
+    assert f'href="/services/applications/{waiting.uid}/"' in tasks
+    assert client.get(f"/services/applications/{waiting.uid}/").status_code == 200
+    # 李晓红 sees none of them.
+    client.force_login(User.objects.get(username="citizen2"))
+    other = client.get("/my/").content.decode()
+    assert not any(str(application.uid) in other for application in own)
