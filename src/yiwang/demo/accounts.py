@@ -39,7 +39,7 @@ _WANG, _LI, _LIU, _CHEN = (p.id_number for p in NAMED_PERSONS)
 PERSONAS: tuple[Persona, ...] = (
     Persona(
         "citizen", "王小明", "自然人（市民）", User.Kind.CITIZEN, "13800000001",
-        person_id_number=_WANG, try_this="门户首页（我的待办、办理进度）、我的事项（提交补正材料、撤回申请）、消息中心",
+        person_id_number=_WANG, try_this="办事服务 /services/：搜「开餐馆」→ 办事指南 → 在线申报；我的办件（补正、撤回、下载结果）、消息中心",
     ),
     Persona(
         "citizen2", "李晓红", "自然人（另一位市民）", User.Kind.CITIZEN, "13800000002",
@@ -47,22 +47,22 @@ PERSONAS: tuple[Persona, ...] = (
     ),
     Persona(
         "enterprise", "刘婷", "法人经办人（示范市明远科技有限公司）", User.Kind.ENTERPRISE, "13800000003",
-        person_id_number=_LIU, try_this="我的事项：企业办件的办理进度、消息中心（网上申报在后续版本）",
+        person_id_number=_LIU, try_this="以企业名义在线申报；我的办件：企业办件的办理进度、消息中心",
     ),
     Persona(
         "window", "赵敏", "窗口受理人员", User.Kind.STAFF, "13900000001",
         organization="city-amr", roles=("window_clerk",), title="驻市政务服务中心窗口",
-        try_this="工作台：受理、一次性告知补正、不予受理、办结送达",
+        try_this="一网通办办件 /services/staff/：红黄绿时限、受理、一次性告知补正、不予受理、办结送达",
     ),
     Persona(
         "approver", "孙建国", "审批人员", User.Kind.STAFF, "13900000002",
         organization="city-amr", roles=("approver",), title="行政审批科科员",
-        try_this="工作台：审查通过、审查退回补正",
+        try_this="一网通办办件：审查通过、审查退回补正、特别程序",
     ),
     Persona(
         "depthead", "周志强", "部门负责人", User.Kind.STAFF, "13900000003",
         organization="city-amr", roles=("department_head",), title="副局长",
-        try_this="工作台：准予 / 不予许可、延长办理期限；消息中心的预警提醒",
+        try_this="一网通办办件：准予 / 不予许可、批准延期；办件统计 /services/statistics/",
     ),
     Persona(
         "agent", "吴丽", "12345 话务员", User.Kind.STAFF, "13900000004",
@@ -112,7 +112,7 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         "admin", "系统管理员", "平台管理员", User.Kind.STAFF, "13900000013",
         organization="city-zwfw", roles=("platform_admin",), title="平台运维",
-        try_this="管理后台 /admin/：账号、角色、字典、日历、流程定义；我的账号：API 令牌",
+        try_this="管理后台 /admin/：账号、角色、字典、日历、流程定义、事项目录 Excel 导入（进度条）；API 令牌",
         is_superuser=True,
     ),
 )  # fmt: skip

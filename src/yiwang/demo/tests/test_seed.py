@@ -6,6 +6,7 @@ rolled back afterwards, so other test modules start from an empty database."""
 from __future__ import annotations
 
 import itertools
+import re
 from collections import Counter
 
 import pytest
@@ -13,6 +14,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
 from django.http import HttpRequest
 from django.test import TestCase
+from django.urls import resolve
 from stdnum.cn import ric
 
 from yiwang.core import validators
@@ -286,13 +288,16 @@ def test_citizen_has_a_correction_waiting_and_messages_about_their_items(seeded)
 
 
 def test_demo_accounts_promise_only_what_this_release_has():
-    available = ("门户首页", "我的事项", "消息中心", "工作台", "管理后台", "我的账号")
+    available = (
+        "门户首页", "我的事项", "消息中心", "工作台", "管理后台", "我的账号", "办事服务", "以企业名义", "一网通办办件",
+    )  # fmt: skip
     for persona in accounts.PERSONAS:
         assert persona.try_this.startswith(available), persona.username
-        for later in ("12345 模块", "一网统管", "协同办公", "驾驶舱", "数据共享", "督办模块", "网上申报"):
+        for later in ("12345 模块", "一网统管", "协同办公", "驾驶舱", "数据共享", "督办模块"):
             if later in persona.try_this:
                 assert "后续版本" in persona.try_this, persona.username
-        assert "我的办件" not in persona.try_this
+        for path in re.findall(r"/[a-z/]+/", persona.try_this):  # every page named exists
+            resolve(path)
 
 
 def test_workflow_plans_are_deterministic():

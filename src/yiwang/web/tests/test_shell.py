@@ -30,7 +30,8 @@ def test_anonymous_nav_offers_home_services_and_login(client):
     assert response.status_code == 200
     nav = nav_of(response.content.decode())
     assert "首页" in nav
-    assert "办事服务" in nav
+    assert '<a href="/services/">办事服务</a>' in nav
+    assert client.get("/services/").status_code == 200
     assert 'href="/accounts/login/"' in nav
     assert "工作台" not in nav
     assert "消息中心" not in nav
@@ -45,6 +46,7 @@ def test_citizen_nav_has_messages_with_unread_count_account_and_logout(client):
 
     nav = nav_of(client.get("/").content.decode())
 
+    assert '<a href="/services/">办事服务</a>' in nav
     assert '<a href="/my/">我的事项</a>' in nav
     assert 'href="/notifications/"' in nav
     assert '<span class="nav-count" title="未读消息">2</span>' in nav
