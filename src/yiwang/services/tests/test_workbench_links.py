@@ -44,7 +44,7 @@ def _generic(organization, title, *, owner=None):
 def _title_cell(application, url):
     return (
         f'<a href="{url}">{application.item.name}</a> '
-        f'<span class="muted nowrap">{application.application_no}</span>'
+        f'<span class="muted ref-no">{application.application_no}</span>'
     )
 
 
