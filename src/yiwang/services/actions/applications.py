@@ -660,17 +660,8 @@ def _status_for(state: str, completed: bool) -> str:
     return Application.Status.COMPLETED if completed else Application.Status.REVIEWING
 
 
+# The columns the status hook keeps in step with the instance (and reads first; updated_at is set).
 IN_STEP_FIELDS = [
-    "status",
-    "process_instance_id",
-    "accepted_at",
-    "completed_at",
-    "completed_on_time",
-    "due_at",
-    "updated_at",
-]
-IN_STEP_LOADED = [
-    "pk",
     "status",
     "process_instance_id",
     "accepted_at",
@@ -702,7 +693,7 @@ def keep_application_in_step(notice: TransitionNotice) -> None:
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("item")
-        .only(*IN_STEP_LOADED, "item__handling_kind")
+        .only("pk", *IN_STEP_FIELDS, "item__handling_kind")
         .filter(pk=notice.object_id)
         .first()
     )
@@ -710,7 +701,7 @@ def keep_application_in_step(notice: TransitionNotice) -> None:
         return
     instance = notice.instance or ProcessInstance.objects.get(pk=notice.instance_id)
     _follow(application, instance, notice.action)
-    application.save(update_fields=IN_STEP_FIELDS)
+    application.save(update_fields=[*IN_STEP_FIELDS, "updated_at"])
     if (
         notice.action == "accept"
         and not notice.completed
