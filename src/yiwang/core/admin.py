@@ -19,6 +19,7 @@ from yiwang.core import actions, masking, permissions, selectors
 from yiwang.core.models import (
     AuditChainHead,
     AuditEvent,
+    BackgroundJob,
     Dictionary,
     DictionaryEntry,
     Enterprise,
@@ -345,4 +346,18 @@ class StoredFileAdmin(ReadOnlyAdmin):
     list_filter = ("content_type",)
     search_fields = ("name", "=sha256")
     list_select_related = ("owner", "organization")
+    show_full_result_count = False
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(ReadOnlyAdmin):
+    """后台任务 of every user (imports, later exports and quality runs), for the operators; each
+    requester follows their own at /jobs/<id>/."""
+
+    view_permission = permissions.VIEW_AUDIT
+    list_display = ("created_at", "title", "kind", "requested_by", "status", "done", "total", "finished_at")
+    list_filter = ("kind", "status")
+    search_fields = ("title",)
+    list_select_related = ("requested_by",)
+    date_hierarchy = "created_at"
     show_full_result_count = False

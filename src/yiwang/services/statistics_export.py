@@ -64,7 +64,11 @@ def _local(moment: Any) -> str:
 def sections(stats: Statistics, overdue: Iterable[Application]) -> list[Section]:
     return [
         Section(f"概览（{stats.period.label}）", ["指标", "数值"], overview_rows(stats)),
-        Section("按月份", ["月份", "申报件数"], [[row["month"], row["count"]] for row in stats.by_month]),
+        Section(
+            "按月份",
+            ["月份", "申报件数", "办结件数"],
+            [[row["month"], row["count"], row["completed"]] for row in stats.by_month],
+        ),
         Section("按部门", ["部门", "申报件数"], [[row["name"], row["count"]] for row in stats.by_department]),
         Section(
             "按事项",

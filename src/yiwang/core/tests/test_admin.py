@@ -80,6 +80,7 @@ def test_logs_are_read_only(client, superuser):
     assert AuditEvent.objects.filter(pk=event.pk).exists()
     assert client.get(reverse("admin:core_outboundmessage_add")).status_code == 403
     assert client.get(reverse("admin:core_auditchainhead_add")).status_code == 403
+    assert client.get(reverse("admin:core_backgroundjob_add")).status_code == 403
 
 
 def test_staff_without_view_audit_cannot_read_the_log(client):
@@ -88,6 +89,7 @@ def test_staff_without_view_audit_cannot_read_the_log(client):
     staff.save()
     client.force_login(staff)
     assert client.get(reverse("admin:core_auditevent_changelist")).status_code == 403
+    assert client.get(reverse("admin:core_backgroundjob_changelist")).status_code == 403
 
 
 def test_adding_a_holiday_in_the_admin_takes_effect_and_is_audited(

@@ -43,7 +43,8 @@ class CountByDepartment(Schema):
 
 class CountByMonth(Schema):
     month: str = Field(description="年-月")
-    count: int
+    count: int = Field(description="申报件数")
+    completed: int = Field(description="其中已办结件数")
 
 
 class CountByStatus(Schema):

@@ -381,7 +381,7 @@ def test_csv_export(client, data):
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert ["按时办结率", "75.0%"] in rows
     assert ["申报件数", "7"] in rows
-    assert ["2026-10", "3"] in rows
+    assert ["2026-10", "3", "1"] in rows
     assert [data.food.implementation_code, "食品经营许可", "5"] in rows
     assert any(row[:2] == ["NO0003", "食品经营许可"] for row in rows)
 
@@ -393,7 +393,7 @@ def test_excel_export(client, data):
     overview = {row[0]: row[1] for row in workbook["概览"].iter_rows(min_row=3, values_only=True)}
     assert overview["按时办结率"] == "75.0%" and overview["申报件数"] == 7 and overview["超期办件数"] == 1
     months = list(workbook["按月份"].iter_rows(min_row=3, values_only=True))
-    assert months == [("2026-09", 2), ("2026-10", 3), ("2026-11", 2)]
+    assert months == [("2026-09", 2, 2), ("2026-10", 3, 1), ("2026-11", 2, 1)]
     assert list(workbook["超期办件"].iter_rows(min_row=3, max_col=2, values_only=True)) == [
         ("NO0003", "食品经营许可")
     ]
@@ -409,7 +409,7 @@ def test_api_summary_and_overdue(client, data):
     assert response.status_code == 200
     body = response.json()
     assert body["total"] == 7 and body["on_time_rate"] == 0.75 and body["completed"] == 4
-    assert body["by_month"][1] == {"month": "2026-10", "count": 3}
+    assert body["by_month"][1] == {"month": "2026-10", "count": 3, "completed": 1}
     assert body["date_from"] == "2026-09"
     response = client.get(API + "overdue", {"date_from": PERIOD[0], "date_to": PERIOD[1]})
     assert response.status_code == 200
