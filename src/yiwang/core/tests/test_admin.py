@@ -57,6 +57,7 @@ def test_every_core_model_is_registered():
         "notificationtemplate",
         "notification",
         "outboundmessage",
+        "backgroundjob",
     }
 
 
