@@ -478,7 +478,7 @@ def test_approver_sees_every_deadline_colour_among_the_applications_under_review
         html = client.get("/workbench/", {"q": application.application_no}).content.decode()
         assert SLA_ROW.findall(html) == [(colour, str(application.process_instance_id))], number
         assert f'href="/services/staff/applications/{application.uid}/">{application.item.name}</a>' in html
-        assert f'<span class="muted nowrap">{application.application_no}</span>' in html
+        assert f'<span class="muted ref-no">{application.application_no}</span>' in html
 
 
 def test_citizen_finds_his_applications_in_my_items_and_my_applications(seeded, client):
