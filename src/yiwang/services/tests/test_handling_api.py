@@ -33,7 +33,16 @@ def test_inbox_lists_only_the_department(client):
     body = response.json()
     assert body["count"] == 3
     assert {row["application_no"] for row in body["items"]} == {a.application_no for a in mine}
-    assert all(row["applicant_name"] for row in body["items"])
+    row = next(r for r in body["items"] if r["application_no"] == mine[0].application_no)
+    first = Application.objects.select_related("item", "organization", "person").get(pk=mine[0].pk)
+    assert {k: row[k] for k in ("uid", "item_code", "item_name", "organization", "applicant_name")} == {
+        "uid": str(first.uid),
+        "item_code": first.item.implementation_code,
+        "item_name": first.item.name,
+        "organization": first.organization.name,
+        "applicant_name": first.person.name,
+    }
+    assert (row["status"], row["status_label"], row["result_file"]) == ("submitted", "待受理", None)
     response = client.get(API, {"status": "nonsense"})
     assert response.status_code in (400, 422)
 
