@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from yiwang.identity.models import DataScope
@@ -193,10 +193,16 @@ def scoped(queryset: QuerySet[Any], actor: Actor, permission: str, **lookups: st
 
 
 def _load_grants(user: User) -> list[Grant]:
-    from yiwang.identity.models import Membership
+    from yiwang.identity.models import Membership, Role
 
+    # Only the columns a Grant keeps: this runs on every authenticated request.
     memberships = (
-        Membership.objects.filter(user=user).select_related("organization__region").prefetch_related("roles")
+        Membership.objects.filter(user=user)
+        .select_related("organization__region")
+        .only(
+            "organization_id", "organization__path", "organization__region_id", "organization__region__path"
+        )
+        .prefetch_related(Prefetch("roles", queryset=Role.objects.only("code", "data_scope", "permissions")))
     )
     return [
         Grant(

@@ -245,18 +245,20 @@ def instance_start(
     sla: dict[str, Any] | None = None,
     comment: str = "",
     now: datetime | None = None,
+    audit: bool = True,
 ) -> ProcessInstance:
     """Start the latest published version of `definition_code` for domain object `obj`.
 
-    `sla` overrides the definition's overall time limit (e.g. an item's promised days)."""
+    `sla` overrides the definition's overall time limit (e.g. an item's promised days).
+    `audit=False`: the caller's own audit row for the same change, in the same transaction, names
+    the instance and its definition — one act, one audit row."""
     now = now or timezone.now()
-    definition = (
-        ProcessDefinition.objects.filter(code=definition_code, status=ProcessDefinition.Status.PUBLISHED)
-        .order_by("-version")
-        .first()
-    )
-    if definition is None:
-        raise NotFound(f"流程 {definition_code} 尚未发布", code="workflow_definition_not_found")
+    try:  # at most one published version per code (workflow_definition_one_published)
+        definition = ProcessDefinition.objects.get(
+            code=definition_code, status=ProcessDefinition.Status.PUBLISHED
+        )
+    except ProcessDefinition.DoesNotExist:
+        raise NotFound(f"流程 {definition_code} 尚未发布", code="workflow_definition_not_found") from None
     if obj.pk is None:
         raise InvalidInput("业务对象尚未保存，不能发起流程", code="workflow_object_unsaved")
     parsed = definition.parsed
@@ -306,13 +308,18 @@ def instance_start(
             created_at=now,
         )
         event.save(force_insert=True)
-        audit_record(
-            actor=actor,
-            action="workflow.start",
-            obj=instance,
-            summary=f"发起流程「{definition.name}」：{instance.title}"[:255],
-            data={"definition": definition.code, "version": definition.version, "object": instance.object_id},
-        )
+        if audit:
+            audit_record(
+                actor=actor,
+                action="workflow.start",
+                obj=instance,
+                summary=f"发起流程「{definition.name}」：{instance.title}"[:255],
+                data={
+                    "definition": definition.code,
+                    "version": definition.version,
+                    "object": instance.object_id,
+                },
+            )
         _announce(instance, event)
     return instance
 

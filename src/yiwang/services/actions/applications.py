@@ -540,6 +540,7 @@ def application_submit(
                 owner=actor.user,
                 sla={"working_days": max(item.promised_days, 1)},
                 now=now,
+                audit=False,  # the submission's audit row below names the instance
             )
             # The status hook has written the same values to the row.
             _follow(application, instance, "start")
@@ -552,6 +553,8 @@ def application_submit(
                     "application_no": number,
                     "item": item.implementation_code,
                     "version": item.version,
+                    "instance": str(instance.pk),
+                    "definition": item.process_definition_code,
                     "materials": sorted(files),
                     "later": sorted(
                         c for c, r in requirements.items() if r.source != MaterialRequirement.Source.UPLOAD
@@ -690,6 +693,15 @@ def keep_application_in_step(notice: TransitionNotice) -> None:
     completed_on_time follow; an instant item (即办件) completes on acceptance."""
     if notice.content_type != APPLICATION_CONTENT_TYPE:
         return
+    instance = notice.instance or ProcessInstance.objects.get(pk=notice.instance_id)
+    if notice.action == "start":
+        # A new instance: nothing on the row to read first, one UPDATE puts it in step.
+        fresh = Application(pk=int(notice.object_id))
+        _follow(fresh, instance, "start")
+        Application.objects.filter(pk=fresh.pk).update(
+            **{name: getattr(fresh, name) for name in IN_STEP_FIELDS}, updated_at=timezone.now()
+        )
+        return
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("item")
@@ -699,7 +711,6 @@ def keep_application_in_step(notice: TransitionNotice) -> None:
     )
     if application is None:
         return
-    instance = notice.instance or ProcessInstance.objects.get(pk=notice.instance_id)
     _follow(application, instance, notice.action)
     application.save(update_fields=[*IN_STEP_FIELDS, "updated_at"])
     if (

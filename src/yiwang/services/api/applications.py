@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
@@ -182,12 +182,16 @@ def _own_draft(request: HttpRequest, uid: UUID | None) -> Application | None:
 
 @router.post(
     "/applications",
-    response={201: ApplicationDetailOut, **errors(400, 403, 404, 409)},
+    response={201: ApplicationOut, **errors(400, 403, 404, 409)},
     summary="提交申请",
-    description="提交一件申请（幂等：同一申请人重复使用同一幂等键只会得到同一件申请）。",
+    description=(
+        "提交一件申请（幂等：同一申请人重复使用同一幂等键只会得到同一件申请）。"
+        "返回办件摘要（办件编号、状态、承诺办结时限）；材料和办理进度见 Location 指向的办件详情。"
+    ),
 )
 def application_submit(
     request: HttpRequest,
+    response: HttpResponse,
     payload: ApplicationIn,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=64)] = None,
 ) -> Status[Any]:
@@ -204,7 +208,10 @@ def application_submit(
         idempotency_key=key,
         enterprise=selectors.enterprise_for(actor, payload.enterprise),
     )
-    return Status(201, _detail(request, application))
+    # The summary, not the detail: a submission answers in 3 fewer queries, and the client that
+    # wants the materials and the timeline reads them where Location points.
+    response["Location"] = f"{request.path.rstrip('/')}/{application.uid}"
+    return Status(201, application)
 
 
 @router.post(

@@ -89,14 +89,14 @@ def application_materials(actor: Actor, application: Application) -> list[Applic
 
 def item_for_application(implementation_code: str) -> ServiceItem:
     """The current published version of an item (the one new applications are filed under)."""
-    item = (
-        ServiceItem.objects.select_related("organization__region", "region")
-        .filter(implementation_code=implementation_code, is_current=True, status=ServiceItem.Status.PUBLISHED)
-        .first()
-    )
-    if item is None:
-        raise NotFound("事项不存在或暂未开放网上申报", code="service_item_not_found")
-    return item
+    # get(), not first(): at most one current version per code, and an unordered query spares
+    # Django compiling an ORDER BY over the item's many columns.
+    try:
+        return ServiceItem.objects.select_related("organization__region", "region").get(
+            implementation_code=implementation_code, is_current=True, status=ServiceItem.Status.PUBLISHED
+        )
+    except ServiceItem.DoesNotExist:
+        raise NotFound("事项不存在或暂未开放网上申报", code="service_item_not_found") from None
 
 
 def item_materials(item: ServiceItem) -> list[MaterialRequirement]:

@@ -71,9 +71,10 @@ def test_submit_numbers_starts_the_workflow_and_records_everything(world):
     assert rows["premises_proof"].file.name == "证明.pdf"
     assert rows["business_licence"].file is None  # an e-licence: satisfied from the licence later
     assert "power_of_attorney" not in rows
-    assert AuditEvent.objects.filter(
-        action="services.application_submit", object_id=str(application.pk)
-    ).exists()
+    # One act, one audit row: it names the workflow instance (no separate workflow.start row).
+    (row,) = AuditEvent.objects.filter(action__in=["services.application_submit", "workflow.start"])
+    assert row.action == "services.application_submit" and row.object_id == str(application.pk)
+    assert row.data["instance"] == str(instance.pk) and row.data["definition"] == instance.definition.code
 
 
 def test_numbering_is_a_daily_sequence_per_implementation_code(world):

@@ -64,9 +64,14 @@ def test_submit_is_idempotent_by_header_or_body(client, world):
     first = submitted(client, world, key="same")
     assert first["application_no"].startswith(world.item.implementation_code)
     assert first["status"] == "submitted" and first["status_label"] == "待受理"
-    assert [row["action"] for row in first["timeline"]] == ["start"]
+    assert first["due_at"] is not None and "timeline" not in first
     again = post(client, BASE, body(world), **{"Idempotency-Key": "same"})
     assert again.status_code == 201 and again.json()["uid"] == first["uid"]
+    # The answer is the summary; the detail (materials, timeline) is where Location points.
+    assert again["Location"] == f"{BASE}/{first['uid']}"
+    detail = client.get(again["Location"]).json()
+    assert [row["action"] for row in detail["timeline"]] == ["start"]
+    assert "premises_proof" in {row["code"] for row in detail["materials"]}
     in_body = post(client, BASE, body(world, idempotency_key="same"))
     assert in_body.json()["uid"] == first["uid"]
     assert Application.objects.count() == 1 and ProcessInstance.objects.count() == 1
