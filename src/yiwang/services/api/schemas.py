@@ -10,17 +10,19 @@ class ApplicationNames(Schema):
     and the label of its status. A schema inherits them and declares the fields it shows (a resolver
     whose field a schema does not declare is never called); it adds no field itself."""
 
+    # List selectors annotate the names (`item_code`, `item_name`, `organization_name`) rather
+    # than load the related rows; a single application has them through its relations.
+
     @staticmethod
     def resolve_item_code(obj: Application) -> str:
-        return obj.item.implementation_code
+        return str(getattr(obj, "item_code", None) or obj.item.implementation_code)
 
     @staticmethod
     def resolve_item_name(obj: Application) -> str:
-        return obj.item.name
+        return str(getattr(obj, "item_name", None) or obj.item.name)
 
     @staticmethod
     def resolve_organization(obj: Application) -> str:
-        # List selectors annotate the name (`organization_name`) rather than join the department.
         name = getattr(obj, "organization_name", None)
         return str(name) if name is not None else obj.organization.name
 

@@ -74,6 +74,9 @@ class StaffApplicationOut(ApplicationNames):
 
     @staticmethod
     def resolve_applicant_name(obj: Any) -> str:
+        annotated = getattr(obj, "applicant_name", None)  # the inbox annotates it
+        if annotated is not None:
+            return str(annotated)
         if obj.enterprise_id is not None:
             return str(obj.enterprise.name)
         return str(obj.person.name) if obj.person_id is not None else ""

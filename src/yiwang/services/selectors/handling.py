@@ -14,7 +14,8 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -58,6 +59,7 @@ STATUS_FILTERS: dict[str, tuple[str, ...]] = {
 }
 SEARCH_MAX = 64
 # The columns the inbox list shows (page and API): nothing else is fetched or decoded per row.
+# The names from other tables come as annotations (see `staff_inbox`), not as related objects.
 INBOX_COLUMNS = (
     "uid",
     "application_no",
@@ -71,10 +73,6 @@ INBOX_COLUMNS = (
     "process_instance_id",
     "result_file",
     "organization_id",
-    "item__name",
-    "item__implementation_code",
-    "person__name",
-    "enterprise__name",
 )
 
 
@@ -128,14 +126,18 @@ def staff_inbox(
     # Open applications always have a deadline; a plain ascending order lets the partial index
     # `services_app_open_due_idx` deliver the page without sorting the department's history. The
     # department's name is a scalar subquery (`organization_name`), not a join: joined, it tempts
-    # SQLite to loop over the departments first and sort the whole history.
+    # SQLite to loop over the departments first and sort the whole history. The other names are
+    # plain columns of the same joins (`item_code`, `item_name`, `applicant_name`): one model
+    # instance per row instead of three, which is most of what the ORM adds to the raw query.
     return (
-        qs.select_related("item", "person", "enterprise")
-        .only(*INBOX_COLUMNS)
+        qs.only(*INBOX_COLUMNS)
         .annotate(
+            item_code=F("item__implementation_code"),
+            item_name=F("item__name"),
+            applicant_name=Coalesce(F("enterprise__name"), F("person__name"), Value("")),
             organization_name=Subquery(
                 Organization.objects.filter(pk=OuterRef("organization_id")).order_by().values("name")[:1]
-            )
+            ),
         )
         .order_by("due_at", "pk")
     )

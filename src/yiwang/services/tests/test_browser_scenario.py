@@ -136,4 +136,5 @@ def test_citizen_applies_corrects_and_downloads_result(browser, live_server):
     with open(download.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
     assert download.suggested_filename.endswith(".pdf")
-    citizen_context.close()
+    for context in (citizen_context, clerk.context, approver.context):
+        context.close()  # an open context keeps live-server threads for later tests

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
-from yiwang.identity.tests.factories import CitizenFactory
+from yiwang.core.tests.factories import EnterpriseFactory
+from yiwang.identity.models import EnterpriseAuthorization, User
+from yiwang.identity.tests.factories import CitizenFactory, UserFactory
 from yiwang.services.models import Application, ApplicationNote
 from yiwang.services.tests.factories import ServiceItemFactory
 from yiwang.services.tests.staff_support import (
@@ -45,6 +49,19 @@ def test_inbox_lists_only_the_department(client):
     assert (row["status"], row["status_label"], row["result_file"]) == ("submitted", "待受理", None)
     response = client.get(API, {"status": "nonsense"})
     assert response.status_code in (400, 422)
+
+
+def test_inbox_names_the_enterprise_for_an_enterprise_application(client):
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization, served_subjects=[])
+    enterprise = EnterpriseFactory(name="南京示范餐饮有限公司")
+    agent = UserFactory(kind=User.Kind.ENTERPRISE)
+    EnterpriseAuthorization.objects.create(user=agent, enterprise=enterprise, valid_from=date(2020, 1, 1))
+    filed = submitted(item, applicant=agent)
+    assert filed.enterprise == enterprise and filed.person is None
+    client.force_login(dept.clerk)
+    (row,) = client.get(API).json()["items"]
+    assert row["applicant_name"] == "南京示范餐饮有限公司"
 
 
 def test_inbox_permissions(client):

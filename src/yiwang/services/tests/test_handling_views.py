@@ -91,14 +91,14 @@ def test_inbox_selector_is_two_queries_whatever_the_page(django_assert_num_queri
     """The page (with item, applicant and department name), then the workflow instances."""
     dept = Department()
     item = ServiceItemFactory(organization=dept.organization)
-    for _ in range(4):
-        submitted(item)
+    names = {a.uid: a.person.name for a in (submitted(item) for _ in range(4))}
     actor = dept.actor("clerk")
     with django_assert_num_queries(2):
         rows = list(selectors.staff_inbox(actor)[:20])
         instances = selectors.instances_of(rows)
         for row in rows:
-            assert row.item.name and row.person.name
+            assert row.item_name == item.name and row.item_code == item.implementation_code
+            assert row.applicant_name == names[row.uid]
             assert row.organization_name == dept.organization.name
     assert len(rows) == 4 and len(instances) == 4
 

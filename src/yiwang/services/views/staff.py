@@ -77,7 +77,7 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
         rows.append(
             {
                 "application": application,
-                "applicant": _applicant_name(application),
+                "applicant": application.applicant_name,  # annotated by the selector
                 "badge": application_selectors.STATUS_BADGES.get(application.status, "badge-muted"),
                 "sla": deadline_view(instance, now=now, calendar=calendar) if instance is not None else None,
             }
