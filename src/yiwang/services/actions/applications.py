@@ -1,11 +1,12 @@
 """Writes on applications (办件) by their applicants: drafts, submission, resubmission after 补正, withdrawal.
 
 Submission (`application_submit`) validates the form (`services.forms.form_data_errors`) and the
-materials, numbers the application (实施编码 + yyyymmdd + 4-digit daily sequence from the locked
-`ApplicationSequence` row) and starts the item's process definition with the item's promised days
+materials, numbers the application (实施编码 + yyyymmdd + 4-digit daily sequence, one upsert on
+`ApplicationSequence`) and starts the item's process definition with the item's promised days
 as the overall time limit (at least one working day: a 即办件 promised in 0 days still has the day
-of acceptance). It is idempotent per (applicant, key): the applicant's row is locked while
-the key is looked up, and the partial unique constraint `services_application_idempotent` backs it up.
+of acceptance); its one audit row names the workflow instance. It is idempotent per (applicant,
+key): a replay is found by one lookup, and two racing first submissions are settled by the partial
+unique constraint `services_application_idempotent` (the loser answers with the winner's application).
 
 The atomic workflow hook `keep_application_in_step` (registered when this module is imported,
 i.e. in `ServicesConfig.ready`) keeps `Application.status` equal to the instance's state and fills
