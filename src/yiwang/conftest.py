@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -40,6 +40,34 @@ def browser(chromium_path: str) -> Iterator[Any]:
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def signed_in(browser: Any, live_server: Any) -> Iterator[Callable[[Any], Any]]:
+    """`signed_in(user)`: a new page in a browser context of its own, signed in as `user` (the
+    session cookie of a test-client login). Every context is closed at teardown, also when the test
+    fails: a context left open keeps live-server threads, which later close the shared in-memory
+    SQLite connection under another test."""
+    from django.conf import settings
+    from django.test import Client
+
+    contexts: list[Any] = []
+
+    def sign_in(user: Any) -> Any:
+        client = Client()
+        client.force_login(user)
+        context = browser.new_context(
+            base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
+        )
+        contexts.append(context)
+        context.set_default_timeout(15000)
+        cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+        context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+        return context.new_page()
+
+    yield sign_in
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture

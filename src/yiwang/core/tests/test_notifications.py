@@ -473,16 +473,12 @@ def test_page_posts_need_csrf_and_get_is_not_allowed(citizen):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_read_all_in_the_browser_uses_htmx_and_keeps_the_page(page, live_server):
+def test_read_all_in_the_browser_uses_htmx_and_keeps_the_page(signed_in):
     from playwright.sync_api import expect
 
     user = CitizenFactory()
     _inbox(user, 3)
-    browser_client = Client()
-    browser_client.force_login(user)
-    page.context.add_cookies(
-        [{"name": "sessionid", "value": browser_client.cookies["sessionid"].value, "url": live_server.url}]
-    )
+    page = signed_in(user)
     page.goto("/notifications/")
     expect(page.locator("li.notification.is-unread")).to_have_count(3)
     page.evaluate("window.__marker = 'same page'")  # survives only if HTMX swaps instead of reloading

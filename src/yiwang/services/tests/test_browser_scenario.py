@@ -9,8 +9,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from yiwang.identity.tests.factories import CitizenFactory
 from yiwang.services.models import Application
@@ -30,32 +28,12 @@ FORM_SCHEMA = {
 }
 
 
-def _context(browser, live_server, user):
-    """A browser context signed in as `user` (the session cookie of a Django test client login)."""
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(15000)
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
-
-
 def _pdf(name):
     return {"name": name, "mimeType": "application/pdf", "buffer": PDF}
 
 
-def _staff_page(browser, live_server, user, application):
-    page = _context(browser, live_server, user).new_page()
+def _staff_page(signed_in, user, application):
+    page = signed_in(user)
     page.goto("/services/staff/")
     page.get_by_role("link", name=application.application_no).click()
     page.wait_for_url(re.compile(r"/services/staff/applications/"))
@@ -64,7 +42,7 @@ def _staff_page(browser, live_server, user, application):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_citizen_applies_corrects_and_downloads_result(browser, live_server):
+def test_citizen_applies_corrects_and_downloads_result(signed_in):
     definitions_load(actor=SYSTEM)
     dept = Department()
     ServiceItemFactory(
@@ -76,8 +54,7 @@ def test_citizen_applies_corrects_and_downloads_result(browser, live_server):
     citizen = CitizenFactory(display_name="王小明")
 
     # The citizen searches, reads the guide and applies with materials.
-    citizen_context = _context(browser, live_server, citizen)
-    page = citizen_context.new_page()
+    page = signed_in(citizen)
     page.goto("/services/search?q=食品经营许可")
     page.get_by_role("link", name="食品经营许可（新办）").first.click()
     page.get_by_text("办理流程").first.wait_for()
@@ -92,7 +69,7 @@ def test_citizen_applies_corrects_and_downloads_result(browser, live_server):
     assert page.get_by_text(application.application_no).first.is_visible()
 
     # The window asks for a correction, listing the missing material once.
-    clerk = _staff_page(browser, live_server, dept.clerk, application)
+    clerk = _staff_page(signed_in, dept.clerk, application)
     clerk.get_by_text("一次性告知补正").click()
     clerk.get_by_label("经营场所使用证明").check()
     clerk.get_by_label("补正理由（必填）").fill("租赁合同已过期，请提供有效的场所使用证明")
@@ -114,7 +91,7 @@ def test_citizen_applies_corrects_and_downloads_result(browser, live_server):
     clerk.goto(clerk.url)
     clerk.get_by_role("button", name="受理").click()
     clerk.get_by_text("已受理").first.wait_for()
-    approver = _staff_page(browser, live_server, dept.approver, application)
+    approver = _staff_page(signed_in, dept.approver, application)
     approver.get_by_label("审查意见（必填）").fill("材料齐全，符合条件")
     approver.get_by_role("button", name="审查通过").click()
     approver.get_by_text("已审查通过").wait_for()
@@ -136,5 +113,3 @@ def test_citizen_applies_corrects_and_downloads_result(browser, live_server):
     with open(download.path(), "rb") as handle:
         assert handle.read(5) == b"%PDF-"
     assert download.suggested_filename.endswith(".pdf")
-    for context in (citizen_context, clerk.context, approver.context):
-        context.close()  # an open context keeps live-server threads for later tests

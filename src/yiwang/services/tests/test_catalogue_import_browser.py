@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 
 import pytest
-from django.conf import settings
-from django.test import Client
 
 from yiwang.core.jobs import job_create, job_finish, job_progress, job_start
 from yiwang.identity.actor import Actor
@@ -19,25 +17,12 @@ from yiwang.services.tests.test_excel_import import _row, _workbook
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _signed_in(browser, live_server, user):
-    client = Client()
-    client.force_login(user)
-    context = browser.new_context(
-        base_url=live_server.url, locale="zh-CN", viewport={"width": 1280, "height": 900}
-    )
-    context.set_default_timeout(15000)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
-    return context
-
-
-def test_the_progress_bar_follows_a_running_job(browser, live_server, world):
+def test_the_progress_bar_follows_a_running_job(signed_in, world):
     actor = Actor.for_user(world.catalog_admin)
     job = job_create(actor=actor, kind="test.import", title="导入测试清单")
     job_start(job.pk)
     job_progress(job.pk, 3, 10)
-    context = _signed_in(browser, live_server, world.catalog_admin)
-    page = context.new_page()
+    page = signed_in(world.catalog_admin)
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
     page.goto(f"/jobs/{job.pk}/")
@@ -50,15 +35,13 @@ def test_the_progress_bar_follows_a_running_job(browser, live_server, world):
     page.wait_for_selector("text=导入完成：已处理 10 行。")
     assert page.locator("[hx-trigger]").count() == 0  # polling stopped
     assert bar.get_attribute("value") == "10" and problems == []
-    context.close()
 
 
-def test_the_admin_uploads_a_workbook_and_sees_the_job_end(browser, live_server, world, tmp_path):
+def test_the_admin_uploads_a_workbook_and_sees_the_job_end(signed_in, world, tmp_path):
     User.objects.filter(pk=world.catalog_admin.pk).update(is_staff=True)
     path = tmp_path / "实施清单.xlsx"
     path.write_bytes(_workbook([_row(world, 1), _row(world, 2)]))
-    context = _signed_in(browser, live_server, world.catalog_admin)
-    page = context.new_page()
+    page = signed_in(world.catalog_admin)
     page.goto("/admin/services/serviceitem/import/")
     page.set_input_files("input[name=file]", str(path))
     page.click("input[type=submit]")
@@ -66,4 +49,3 @@ def test_the_admin_uploads_a_workbook_and_sees_the_job_end(browser, live_server,
     page.wait_for_selector("text=导入完成：已处理 2 行，新增 2 项")
     assert page.locator(".job-count").inner_text().startswith("已处理 2 / 2 行")
     assert ServiceItem.objects.filter(is_current=True).count() == 2
-    context.close()

@@ -13,9 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from django.conf import settings
 from django.core.files.base import ContentFile
-from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
 
@@ -432,7 +430,7 @@ def test_api_errors_and_permissions(client, data):
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_browser_picks_a_period_with_the_selects(page, live_server):
+def test_browser_picks_a_period_with_the_selects(signed_in):
     data = Dataset()
     earlier = [3, 5, 2, 6, 4, 7, 5, 8, 6]  # 2025-11 … 2026-07, besides the dataset's own
     for index, count in enumerate(earlier):
@@ -440,17 +438,7 @@ def test_browser_picks_a_period_with_the_selects(page, live_server):
         for day in range(1, count + 1):
             data.make(data.food, _at(year, month, day), Application.Status.COMPLETED, on_time=True)
     viewer = make_staff(data.a, permissions=["services.view_statistics"], scope=DataScope.REGION)
-    client = Client()
-    client.force_login(viewer)
-    page.context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
+    page = signed_in(viewer)
 
     page.goto("/services/statistics/")
     page.get_by_label("起始月份（年）").select_option(label="2025年")
