@@ -36,7 +36,7 @@ from django.utils import timezone
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.files import TYPE_EXTENSIONS, file_store, register_file_access_rule
-from yiwang.core.models import Enterprise, Person, StoredFile
+from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import application_file_visible
 from yiwang.services.forms import fill_file_fields, form_data_errors
@@ -80,7 +80,10 @@ def _require_applicant(actor: Actor) -> Any:
 
 @dataclass(frozen=True)
 class Subject:
-    person: Person | None
+    """The applicant subject: the person by id (the application only links it, so it is not read),
+    or the enterprise."""
+
+    person_id: int | None
     enterprise: Enterprise | None
 
 
@@ -98,15 +101,14 @@ def applicant_subject(actor: Actor, item: ServiceItem, enterprise: Enterprise | 
             raise PermissionDenied(
                 "您未获得该企业的授权，不能以其名义申报", code="application_enterprise_forbidden"
             )
-        subject = Subject(person=None, enterprise=enterprise)
+        subject = Subject(person_id=None, enterprise=enterprise)
         kind, label = ServiceItem.ServedSubject.ENTERPRISE, "法人"
     else:
-        person = user.person
-        if person is None:
+        if user.person_id is None:
             raise InvalidInput(
                 "您的账号尚未关联实名信息（自然人），请先完成实名认证", code="application_subject_missing"
             )
-        subject = Subject(person=person, enterprise=None)
+        subject = Subject(person_id=user.person_id, enterprise=None)
         kind, label = ServiceItem.ServedSubject.PERSON, "自然人"
     served = item.served_subjects or []
     if served and kind not in served:
@@ -324,29 +326,25 @@ def _write_materials(
         ApplicationMaterial.objects.filter(
             application=application, requirement__in=[requirements[c] for c in files]
         ).delete()
-    if files:
-        ApplicationMaterial.objects.bulk_create(
-            [
-                ApplicationMaterial(application=application, requirement=requirements[c], file=f)
-                for c, f in files.items()
-            ]
-        )
+    rows = [
+        ApplicationMaterial(application=application, requirement=requirements[c], file=f)
+        for c, f in files.items()
+    ]
     if later:
-        if fresh:
-            have = {requirements[c].pk for c in files}
-        else:
-            have = set(
+        have = {requirements[c].pk for c in files}
+        if not fresh:
+            have |= set(
                 ApplicationMaterial.objects.filter(application=application).values_list(
                     "requirement_id", flat=True
                 )
             )
-        ApplicationMaterial.objects.bulk_create(
-            [
-                ApplicationMaterial(application=application, requirement=r, file=None)
-                for r in requirements.values()
-                if r.source != MaterialRequirement.Source.UPLOAD and r.pk not in have
-            ]
-        )
+        rows += [
+            ApplicationMaterial(application=application, requirement=r, file=None)
+            for r in requirements.values()
+            if r.source != MaterialRequirement.Source.UPLOAD and r.pk not in have
+        ]
+    if rows:  # one INSERT for the files and the rows to be satisfied later
+        ApplicationMaterial.objects.bulk_create(rows)
 
 
 _NEXT_NUMBER_SQL = (
@@ -432,13 +430,13 @@ def application_save_draft(
                 raise Conflict("该申请已提交，不能再作为草稿保存", code="application_not_draft")
             application = draft
             application.form_data = data
-            application.person, application.enterprise = subject.person, subject.enterprise
+            application.person_id, application.enterprise = subject.person_id, subject.enterprise
             application.save(update_fields=["form_data", "person", "enterprise", "updated_at"])
         else:
             application = Application.objects.create(
                 item=item,
                 applicant=user,
-                person=subject.person,
+                person_id=subject.person_id,
                 enterprise=subject.enterprise,
                 organization=item.organization,
                 region=item.region,
@@ -512,7 +510,7 @@ def application_submit(
             number = next_application_no(item.implementation_code, timezone.localdate(now))
             fields = {
                 "applicant": user,
-                "person": subject.person,
+                "person_id": subject.person_id,
                 "enterprise": subject.enterprise,
                 "organization": item.organization,
                 "region": item.region,

@@ -204,3 +204,15 @@ def test_result_download(client, world):
     assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"%PDF")
     client.force_login(world.other_citizen)
     assert client.get(url).status_code == 404
+
+
+def test_a_submission_costs_a_fixed_number_of_statements(client, world, django_assert_num_queries):
+    """The statements docs/decisions/0006 lists (session and user, the actor, item, replay lookup,
+    materials, number, application, workflow start, status hook, one audit row), plus this item's
+    materials: the uploaded file looked up by uid, and one INSERT for its row and the e-licence's."""
+    client.force_login(world.citizen)
+    post(client, BASE, body(world), **{"Idempotency-Key": "warm"})  # the process caches: calendar, types
+    payload = body(world)
+    with django_assert_num_queries(21):
+        response = post(client, BASE, payload, **{"Idempotency-Key": "count"})
+    assert response.status_code == 201
