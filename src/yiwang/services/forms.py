@@ -35,6 +35,7 @@ from django.utils.translation import gettext as _
 from yiwang.core.models import Enterprise, Person, Region
 from yiwang.core.validators import schema_errors, validate_id_number, validate_mobile, validate_uscc
 from yiwang.services.models import MaterialRequirement, ServiceItem
+from yiwang.web.widgets import ChineseFileInput
 
 MAX_GROUP_ROWS = 50
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -445,7 +446,7 @@ class ApplicationForm(forms.Form):
             self.fields[self.material_field_name(requirement.code)] = forms.FileField(
                 label=requirement.name,
                 required=False,
-                widget=forms.ClearableFileInput(attrs={"accept": accept} if accept else {}),
+                widget=ChineseFileInput(attrs={"accept": accept} if accept else {}),
             )
 
     # -- repeating groups

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from yiwang.identity.tests.factories import CitizenFactory
 from yiwang.services.models import Application
@@ -61,7 +62,11 @@ def test_citizen_applies_corrects_and_downloads_result(signed_in):
     page.get_by_role("link", name="在线办理").click()
     page.fill("#id_operator_name", "玄武区小王餐馆")
     page.fill("#id_address", "玄武区中山路 1 号")
+    picker = page.locator(".file-pick", has=page.locator("#id_material-premises_proof"))
+    assert picker.locator("label").inner_text() == "选择文件"  # Chinese whatever the browser's language
+    assert picker.locator(".file-pick-name").inner_text() == "未选择文件"
     page.set_input_files("#id_material-premises_proof", files=[_pdf("租赁合同.pdf")])
+    expect(picker.locator(".file-pick-name")).to_have_text("租赁合同.pdf")
     page.get_by_role("button", name="提交申请").click()
     page.wait_for_url(re.compile(r"/services/applications/[0-9a-f-]+/$"))
     application = Application.objects.get(applicant=citizen)

@@ -24,6 +24,21 @@
     }
   });
 
+  // The Chinese file picker shows the chosen file's name (web.widgets.ChineseFileInput).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("file-pick-input")) {
+      return;
+    }
+    var status = input.parentNode.querySelector(".file-pick-name");
+    if (status) {
+      var names = Array.prototype.map.call(input.files || [], function (file) {
+        return file.name;
+      });
+      status.textContent = names.length ? names.join("、") : status.getAttribute("data-empty");
+    }
+  });
+
   // Close the phone menu after following a link inside it.
   document.addEventListener("click", function (event) {
     var link = event.target.closest && event.target.closest(".site-nav a");
