@@ -2,7 +2,9 @@
 
 `file_store` is the one write: it checks the size limit, the declared type *and* the real type
 sniffed from the content's magic bytes, computes SHA-256 and SM3 while streaming, saves the bytes
-under a random key in `storages["yiwang_files"]` and writes the audit row.
+under a random key in `storages["yiwang_files"]` and writes the audit row. An action that stores
+uploads inside its own transaction wraps it in `files_discarded_on_error`, so a rollback takes the
+bytes with the rows.
 
 `file_open_for` is the one read: the owner, staff holding `core.view_file` whose data scope
 reaches the file's organisation, or any rule a domain registered with `register_file_access_rule`
@@ -25,6 +27,8 @@ import unicodedata
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
@@ -262,6 +266,30 @@ def _check(handle: File[Any], *, display_name: str, declared: str | None) -> tup
 
 # ---------------------------------------------------------------- the write
 
+# Storage keys written inside `files_discarded_on_error` blocks (None outside any).
+_written_keys: ContextVar[list[str] | None] = ContextVar("yiwang_files_written", default=None)
+
+
+@contextmanager
+def files_discarded_on_error() -> Iterator[None]:
+    """Delete the bytes of every file `file_store` wrote inside the block if the block raises.
+
+    `file_store` writes the bytes, then the row; the row lives in the caller's transaction. When that
+    transaction rolls back (a material still missing, a lost idempotency race), the bytes would stay
+    in the storage with no row pointing to them — an uploaded ID card nobody could find or delete.
+    Put this *outside* the caller's `transaction.atomic()`, whose rollback removes the rows."""
+    keys: list[str] = []
+    token = _written_keys.set(keys)
+    try:
+        yield
+    except BaseException:
+        storage = _storage()
+        for key in keys:
+            storage.delete(key)
+        raise
+    finally:
+        _written_keys.reset(token)
+
 
 def file_store(
     *,
@@ -290,6 +318,9 @@ def file_store(
     storage = _storage()
     handle.seek(0)
     key = storage.save(_new_key(), handle)
+    written = _written_keys.get()
+    if written is not None:
+        written.append(key)
     try:
         with transaction.atomic():
             stored = StoredFile.objects.create(

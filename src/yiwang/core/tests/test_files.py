@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
 from django.urls import reverse
 
 from yiwang.core import files
@@ -22,6 +23,7 @@ from yiwang.core.files import (
     file_copies,
     file_open_for,
     file_store,
+    files_discarded_on_error,
     register_file_access_rule,
 )
 from yiwang.core.models import AuditEvent, StoredFile
@@ -96,6 +98,19 @@ def test_stores_a_pdf_with_digests_random_key_and_an_audit_row(actor, citizen):
     event = AuditEvent.objects.get(action="file.store")
     assert event.object_id == str(stored.pk)
     assert event.data["sha256"] == stored.sha256
+
+
+def test_a_rolled_back_store_leaves_no_bytes_behind_in_a_discarding_block(actor):
+    before = _stored_paths()
+    with pytest.raises(InvalidInput), files_discarded_on_error(), transaction.atomic():
+        stored = file_store(actor=actor, upload=PDF_BYTES, name="身份证.pdf")
+        assert Path(storages["yiwang_files"].path(stored.storage_key)).exists()  # type: ignore[attr-defined]
+        raise InvalidInput("后续校验失败", code="later_check")
+    assert _stored_paths() == before and not StoredFile.objects.exists()
+    # A block that ends well keeps what it stored.
+    with files_discarded_on_error(), transaction.atomic():
+        kept = file_store(actor=actor, upload=PDF_BYTES, name="身份证.pdf")
+    assert _stored_paths() - before == {Path(storages["yiwang_files"].path(kept.storage_key))}  # type: ignore[attr-defined]
 
 
 def test_digests_of_a_multi_chunk_file_match_hashlib_and_cryptography(actor):

@@ -35,7 +35,12 @@ from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from yiwang.core.files import TYPE_EXTENSIONS, file_store, register_file_access_rule
+from yiwang.core.files import (
+    TYPE_EXTENSIONS,
+    file_store,
+    files_discarded_on_error,
+    register_file_access_rule,
+)
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import application_file_visible
@@ -423,7 +428,7 @@ def application_save_draft(
     data = _check_data(data)
     subject = applicant_subject(actor, item, enterprise)
     requirements = _requirements(item)
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         if draft is not None:
             draft = Application.objects.select_for_update().get(pk=draft.pk)
             if draft.status != Application.Status.DRAFT:
@@ -491,7 +496,7 @@ def application_submit(
     requirements = _requirements(item)
     now = now or timezone.now()
     try:
-        with transaction.atomic():
+        with files_discarded_on_error(), transaction.atomic():
             current: dict[str, StoredFile] = {}
             if draft is not None:
                 draft = Application.objects.select_for_update().get(pk=draft.pk)
@@ -592,7 +597,7 @@ def application_resubmit(
     new_data = application.form_data if data is None else _check_data(data)
     _validate_form(item, new_data, check_files=False)
     requirements = _requirements(item)
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if locked.status != Application.Status.CORRECTION:
             raise Conflict(

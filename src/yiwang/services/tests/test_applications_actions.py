@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 from django.db import connection
 from django.utils import timezone
 
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.files import file_open_for, file_store
-from yiwang.core.models import AuditEvent
+from yiwang.core.models import AuditEvent, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.actions.applications import (
     application_resubmit,
@@ -160,6 +162,19 @@ def test_missing_required_material_lists_every_missing_one(world):
     assert {d["code"] for d in error.value.details} == {"premises_proof", "id_card"}
     assert "经营场所使用证明" in error.value.message and "身份证复印件" in error.value.message
     assert not Application.objects.exists()
+
+
+def test_a_refused_submission_keeps_none_of_its_uploads(world):
+    """The upload was stored before the missing material was found: its row rolled back with the
+    submission, and its bytes are deleted too (no orphan ID-card scan in the storage)."""
+    MaterialRequirementFactory(item=world.item, code="id_card", name="身份证复印件", sort_order=4)
+    root = Path(storages["yiwang_files"].location)  # type: ignore[attr-defined]
+    before = {p for p in root.rglob("*") if p.is_file()}
+    with pytest.raises(InvalidInput) as error:
+        submit(world)  # 经营场所使用证明 uploaded, 身份证复印件 missing
+    assert error.value.code == "application_materials_missing"
+    assert {p for p in root.rglob("*") if p.is_file()} == before
+    assert not StoredFile.objects.exists() and not Application.objects.exists()
 
 
 def test_conditional_material_is_required_only_when_its_condition_holds(world):
