@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from yiwang.core.files import file_store
+from yiwang.core.files import file_store, files_discarded_on_error
 from yiwang.core.models import StoredFile
 from yiwang.core.notifications import notify
 from yiwang.identity.actor import Actor
@@ -212,7 +212,7 @@ def application_accept(
 ) -> Application:
     """受理. A 即办件 is completed on acceptance (the applications hook runs 审查、准予、办结 as the
     system within this transaction); its result document is issued here."""
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         _move(application, "accept", actor=actor, step="accept", summary="受理", comment=comment, now=now)
         if application.status == Application.Status.COMPLETED and application.result_file_id is None:
             loaded = _loaded(application)
@@ -235,7 +235,7 @@ def application_refuse(
 ) -> StoredFile:
     """不予受理 with a reason; issues a 不予受理通知书 (attached to the history event). Returns it."""
     reason = _text(reason, "不予受理理由")
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         event = _move(
             application,
             "refuse",
@@ -283,7 +283,7 @@ def _correction(
 ) -> StoredFile:
     reason = _text(reason, "补正理由")
     required = _materials(application, materials)
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         event = _move(
             application,
             action,
@@ -374,7 +374,7 @@ def application_decide(
         raise InvalidInput("决定只能是准予许可或不予许可", code="services_decision_invalid")
     decision_text = _text(decision_text, "决定内容", limit=4000)
     approve = decision == "approve"
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         event = _move(
             application,
             decision,
