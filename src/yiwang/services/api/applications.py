@@ -188,6 +188,11 @@ def _own_draft(request: HttpRequest, uid: UUID | None) -> Application | None:
         "提交一件申请（幂等：同一申请人重复使用同一幂等键只会得到同一件申请）。"
         "返回办件摘要（办件编号、状态、承诺办结时限）；材料和办理进度见 Location 指向的办件详情。"
     ),
+    openapi_extra={
+        "responses": {
+            201: {"headers": {"Location": {"description": "办件详情的地址", "schema": {"type": "string"}}}}
+        }
+    },
 )
 def application_submit(
     request: HttpRequest,
