@@ -2,8 +2,9 @@
 internal notes, extension requests and deliveries. Always scoped by `services.view_application`.
 
 The inbox is one query over `Application` filtered by the actor's data scope (for department staff:
-`organization_id = …`), the open statuses and ordered by `due_at`, served by the
-`services_app_inbox_idx` (organization, status, due_at) index; counting and the page's workflow
+`organization_id = …`), the open statuses and ordered by `due_at`: the open ones are served by the
+partial index `services_app_open_due_idx` (organization, due_at, id) over open applications, one
+status by `services_app_inbox_idx` (organization, status, due_at); counting and the page's workflow
 instances (for the SLA colours) are one query each."""
 
 from __future__ import annotations
