@@ -82,7 +82,8 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
 
 
 def _replay_data_migrations() -> None:
-    """Run every RunPython of the project's migrations again (they are idempotent seeds)."""
+    """Run every RunPython of the project's migrations again (they are idempotent seeds; those
+    marked `hints={"ddl": True}` create database objects, which a flush leaves in place)."""
     from django.apps import apps
     from django.db import connection
     from django.db.migrations.loader import MigrationLoader
@@ -96,7 +97,7 @@ def _replay_data_migrations() -> None:
                 continue
             seen.add(node)
             for operation in loader.graph.nodes[node].operations:
-                if isinstance(operation, RunPython):
+                if isinstance(operation, RunPython) and not operation.hints.get("ddl"):
                     operation.code(apps, None)
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
     from yiwang.identity.models import User
 
 _NOTHING = Q(pk__in=[])
+ACTOR_CACHE_SECONDS = 24 * 3600
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,25 @@ class Actor:
             enterprise_ids=_load_enterprises(user),
             ip_address=ip_address,
         )
+
+    @classmethod
+    def for_request_user(cls, user: Any, *, ip_address: str | None = None) -> Actor:
+        """`for_user` for the user a request has just read from the database: the grants come from
+        the cache, keyed by the row's `grants_version` (decision 0007), which the database changes
+        in the same transaction as any membership, role, department or authorisation it depends
+        on — so a cached entry is never older than the row this request read. Not for a user
+        object held across changes (tests, scripts): use `for_user`."""
+        version = getattr(user, "grants_version", None) if user is not None else None
+        if not version or not getattr(user, "is_authenticated", False):
+            return cls.for_user(user, ip_address=ip_address)
+        # The date is part of the key: enterprise authorisations start and end on a day.
+        key = f"identity.actor:{user.pk}:{version}:{timezone.localdate():%Y%m%d}"
+        loaded = cache.get(key)
+        if loaded is None:
+            loaded = (_load_grants(user), _load_enterprises(user))
+            cache.set(key, loaded, timeout=ACTOR_CACHE_SECONDS)
+        grants, enterprise_ids = loaded
+        return cls(user=user, grants=list(grants), enterprise_ids=enterprise_ids, ip_address=ip_address)
 
     @classmethod
     def system(cls) -> Actor:
@@ -233,6 +254,8 @@ def actor_from_request(request: Any) -> Actor:
     """The Actor for a web request, built once per request."""
     cached = getattr(request, "_yiwang_actor", None)
     if cached is None:
-        cached = Actor.for_user(getattr(request, "user", None), ip_address=request.META.get("REMOTE_ADDR"))
+        cached = Actor.for_request_user(
+            getattr(request, "user", None), ip_address=request.META.get("REMOTE_ADDR")
+        )
         request._yiwang_actor = cached
     return cached

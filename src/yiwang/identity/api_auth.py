@@ -46,7 +46,7 @@ class SessionAuth(NinjaSessionAuth):
         user = super().authenticate(request, key)
         if user is None:
             return None
-        return Actor.for_user(user, ip_address=client_ip(request))
+        return Actor.for_request_user(user, ip_address=client_ip(request))
 
 
 class ApiTokenAuth(HttpBearer):
@@ -63,4 +63,4 @@ class ApiTokenAuth(HttpBearer):
             return None
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        return Actor.for_user(row.user, ip_address=client_ip(request))
+        return Actor.for_request_user(row.user, ip_address=client_ip(request))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -18,6 +19,10 @@ class DataScope(models.TextChoices):
     DEPARTMENT_TREE = "department_tree", _("本部门及下级")
     REGION = "region", _("本区划")
     ALL = "all", _("全部")
+
+
+def new_grants_version() -> str:
+    return uuid.uuid4().hex
 
 
 class User(AbstractUser):
@@ -50,6 +55,15 @@ class User(AbstractUser):
         _("实名认证等级"), choices=AssuranceLevel.choices, default=AssuranceLevel.L1
     )
     mfa_enabled = models.BooleanField(_("已启用多因素认证"), default=False)
+    # Changed by database triggers (migration 0007) whenever a membership, role, department or
+    # enterprise authorisation the user's grants are built from changes: the key of the actor cache.
+    grants_version = models.CharField(
+        _("权限版本"),
+        max_length=32,
+        default=new_grants_version,
+        editable=False,
+        help_text=_("任职、角色、部门或法人授权变化时由数据库触发器更新；用于缓存当前用户的权限"),
+    )
 
     class Meta:
         verbose_name = _("账号")
@@ -57,6 +71,18 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """`grants_version` belongs to the triggers: saving an existing account never writes back
+        the value read earlier (that would bring a replaced cache entry back to life)."""
+        fields = kwargs.get("update_fields")
+        if fields is not None:
+            kwargs["update_fields"] = [f for f in fields if f != "grants_version"]
+        elif not self._state.adding and self.pk is not None and not kwargs.get("force_insert"):
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "grants_version"
+            ]
+        super().save(*args, **kwargs)
 
 
 class Role(TimeStampedModel):

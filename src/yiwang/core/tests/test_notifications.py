@@ -295,7 +295,7 @@ def test_api_lists_my_messages_paginated_without_n_plus_one(client, citizen, dja
     client.force_login(citizen)
     client.get("/api/v1/notifications/unread-count")  # warm the session
     # session, user, the actor's memberships and enterprises, count, page — whatever the page size
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         first = client.get("/api/v1/notifications/")
     assert first.status_code == 200
     body = first.json()

@@ -130,12 +130,12 @@ def test_list_is_mine_paginated_and_filterable(client, world, django_assert_num_
     client.force_login(world.other_citizen)
     post(client, BASE, body(world, user=world.other_citizen), **{"Idempotency-Key": "o"})
     client.force_login(world.citizen)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(BASE)
     assert response.json()["count"] == 1 and response.json()["items"][0]["uid"] == mine["uid"]
     for index in range(4):
         post(client, BASE, body(world), **{"Idempotency-Key": f"more-{index}"})
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(4):
         response = client.get(BASE)
     assert response.json()["count"] == 5
     assert client.get(f"{BASE}?status=completed").json()["count"] == 0
@@ -207,12 +207,13 @@ def test_result_download(client, world):
 
 
 def test_a_submission_costs_a_fixed_number_of_statements(client, world, django_assert_num_queries):
-    """The statements docs/decisions/0006 lists (session and user, the actor, item, replay lookup,
+    """The statements docs/decisions/0006 lists (session and user — the actor's grants come from the
+    cache, decision 0007 — item, replay lookup,
     materials, number, application, workflow start, status hook, one audit row), plus this item's
     materials: the uploaded file looked up by uid, and one INSERT for its row and the e-licence's."""
     client.force_login(world.citizen)
-    post(client, BASE, body(world), **{"Idempotency-Key": "warm"})  # the process caches: calendar, types
+    post(client, BASE, body(world), **{"Idempotency-Key": "warm"})  # caches: calendar, types, actor
     payload = body(world)
-    with django_assert_num_queries(21):
+    with django_assert_num_queries(19):
         response = post(client, BASE, payload, **{"Idempotency-Key": "count"})
     assert response.status_code == 201

@@ -135,7 +135,7 @@ def test_my_applications_lists_mine_only_without_n_plus_one(client, world, djang
     submit(world, user=world.other_citizen, key="other")
     client.force_login(world.citizen)
     client.get(reverse("services:my-applications"))  # warm the session and calendar caches
-    with django_assert_num_queries(7) as first:
+    with django_assert_num_queries(5) as first:
         html = client.get(reverse("services:my-applications")).content.decode()
     assert mine.application_no in html and "待受理" in html and world.item.name in html
     assert html.count('data-application="') == 1

@@ -187,14 +187,14 @@ def test_workbench_query_count_does_not_grow_with_application_rows(client, djang
     submitted(item)
     _generic(dept.organization, "其他办件")
     client.force_login(dept.clerk)
-    client.get("/workbench/")  # warm the calendar cache
+    client.get("/workbench/")  # warm the calendar and actor caches
 
-    # The generic page's 11 queries, plus one for the titles and links of the application rows.
-    with django_assert_num_queries(12):
+    # The generic page's 8 queries, plus one for the titles and links of the application rows.
+    with django_assert_num_queries(9):
         client.get("/workbench/")
     for _ in range(8):
         submitted(item)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(9):
         html = client.get("/workbench/").content.decode()
     assert html.count('href="/services/staff/applications/') == 9
 
@@ -206,14 +206,14 @@ def test_my_items_query_count_does_not_grow_with_application_rows(client, django
     application = submitted(item, applicant=citizen)
     transition_to_correction(application, dept)
     client.force_login(citizen)
-    client.get("/my/")  # warm the calendar cache
+    client.get("/my/")  # warm the calendar and actor caches
 
-    # The generic page's 8 queries, plus one for the titles and links of the application rows.
-    with django_assert_num_queries(9):
+    # The generic page's 6 queries, plus one for the titles and links of the application rows.
+    with django_assert_num_queries(7):
         client.get("/my/")
     for _ in range(6):
         submitted(item, applicant=citizen)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(7):
         html = client.get("/my/").content.decode()
     assert html.count('href="/services/applications/') == 7
 

@@ -135,15 +135,15 @@ def test_list_query_count_does_not_grow_with_the_items(
 ):
     correction_requested(start_item(city["center"], "办件一", owner=citizen), clerk)
     client.force_login(citizen)
-    client.get("/my/")  # warm the calendar cache
+    client.get("/my/")  # warm the calendar and actor caches
 
-    # session, user, unread count, memberships, enterprise authorisations, page count, page rows,
+    # session, user (the actor's grants come from the cache), unread count, page count, page rows,
     # which rows wait for the user
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         client.get("/my/")
     for number in range(6):
         correction_requested(start_item(city["center"], f"更多办件{number}", owner=citizen), clerk)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         html = client.get("/my/").content.decode()
     assert len(rows_of(html)) == 7
     assert html.count("待您处理") == 7

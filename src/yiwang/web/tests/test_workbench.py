@@ -198,15 +198,15 @@ def test_workbench_query_count_does_not_grow_with_the_inbox(
     for number in range(3):
         start_item(city["center"], f"办件{number}")
     client.force_login(clerk)
-    client.get("/workbench/")  # warm the calendar cache
+    client.get("/workbench/")  # warm the calendar and actor caches
 
-    # session, user, unread count, memberships, roles, enterprise authorisations, totals, per-state
+    # session, user (the actor's grants come from the cache), unread count, totals, per-state
     # counts, state names, page count, page rows
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         client.get("/workbench/")
     for number in range(10):
         start_item(city["center"], f"更多办件{number}")
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(8):
         response = client.get("/workbench/")
     assert len(rows_of(response.content.decode())) == 13
 
@@ -367,13 +367,13 @@ def test_portal_home_query_count_does_not_grow_with_the_citizens_items(
     client.force_login(citizen)
     client.get("/")
 
-    # session, user, unread count, memberships (none: no roles query), enterprise authorisations,
-    # items waiting (我的待办), own items (办理进度), messages
-    with django_assert_num_queries(8):
+    # session, user (the actor's grants come from the cache), unread count, items waiting (我的待办),
+    # own items (办理进度), messages
+    with django_assert_num_queries(6):
         client.get("/")
     waiting_for_citizen("办件二")
     waiting_for_citizen("办件三")
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(6):
         html = client.get("/").content.decode()
     tasks = html.split('aria-labelledby="tasks-title"', 1)[1].split("</section>", 1)[0]
     progress = html.split('aria-labelledby="progress-title"', 1)[1].split("</section>", 1)[0]
