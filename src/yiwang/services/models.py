@@ -290,6 +290,12 @@ class Application(TimeStampedModel):
                 condition=models.Q(is_open=True),
                 name="services_app_open_due_idx",
             ),
+            # 已结束: a department's finished applications, the latest first.
+            models.Index(
+                fields=["organization", "-completed_at", "-id"],
+                condition=models.Q(completed_at__isnull=False),
+                name="services_app_done_idx",
+            ),
             models.Index(fields=["applicant", "-created_at"], name="services_app_mine_idx"),
             models.Index(fields=["item", "submitted_at"], name="services_app_item_idx"),
             models.Index(fields=["submitted_at"], name="services_app_period_idx"),

@@ -115,7 +115,8 @@ def _rows(
                 "instance": instance,
                 "state_name": instance.state_name,
                 "received_at": instance.state_entered_at,
-                "sla": deadline_view(instance, now=now, calendar=calendar),
+                # The applicant follows the promised (overall) deadline; staff the next one due.
+                "sla": deadline_view(instance, now=now, calendar=calendar, overall=applicant),
                 "url": url or reverse(generic, kwargs={"instance_id": instance.pk}),
                 "title": link.title if link is not None else instance.title,
                 "reference": link.reference if link is not None else "",

@@ -97,7 +97,8 @@ def staff_inbox(
     search: str | None = None,
     now: datetime | None = None,
 ) -> QuerySet[Application]:
-    """办件箱: applications of the actor's department (scope), nearest deadline first.
+    """办件箱: applications of the actor's department (scope), nearest 承诺办结时限 first (finished
+    ones: the latest first).
 
     `status` is "open" (default: not yet 办结), "done" or one status; `item` an 实施编码; `overdue`
     keeps the running ones past their `due_at`; `search` matches the 办件编号 (prefix) or the
@@ -124,6 +125,12 @@ def staff_inbox(
                 | Q(person__name__icontains=text)
                 | Q(enterprise__name__icontains=text)
             )
+    ordering: tuple[str, ...] = ("due_at", "pk")
+    if set(statuses) <= set(DONE_STATUSES):
+        # Finished ones, the latest first, along `services_app_done_idx` (whose condition the
+        # explicit filter lets the database match).
+        qs = qs.filter(completed_at__isnull=False)
+        ordering = ("-completed_at", "-pk")
     # Open applications always have a deadline; a plain ascending order lets the partial index
     # `services_app_open_due_idx` deliver the page without sorting the department's history. The
     # department's name is a scalar subquery (`organization_name`), not a join: joined, it tempts
@@ -140,7 +147,7 @@ def staff_inbox(
                 Organization.objects.filter(pk=OuterRef("organization_id")).order_by().values("name")[:1]
             ),
         )
-        .order_by("due_at", "pk")
+        .order_by(*ordering)
     )
 
 
@@ -159,6 +166,8 @@ def instances_of(applications: list[Application]) -> dict[UUID, ProcessInstance]
             "due_at",
             "deadline",
             "state_deadline",
+            "warning_lead_seconds",
+            "state_warning_lead_seconds",
             "warning",
             "overdue",
             "assignee_id",

@@ -13,6 +13,7 @@ from yiwang.identity.actor import Actor
 from yiwang.services.actions.applications import application_submit
 from yiwang.services.models import Application
 from yiwang.services.tests.applications_support import build_world, pdf, valid_data
+from yiwang.web.templatetags.yiwang import cn_date
 from yiwang.workflow.actions import transition
 from yiwang.workflow.models import ProcessInstance
 
@@ -211,3 +212,10 @@ def test_withdraw_from_the_page(client, world):
     client.post(url, {"reason": "信息填错了"})
     application.refresh_from_db()
     assert application.status == Application.Status.WITHDRAWN
+    # 我的办件 shows the promised deadline, not 「已办结」; the detail names the moment 撤回时间.
+    mine = client.get(reverse("services:my-applications")).content.decode()
+    row = mine[mine.index(application.application_no) :]
+    row = row[: row.index("</tr>")]
+    assert cn_date(application.due_at) in row and "已办结" not in row
+    detail = client.get(reverse("services:application", kwargs={"uid": application.uid})).content.decode()
+    assert "撤回时间" in detail and "办结时间" not in detail

@@ -21,7 +21,7 @@ from yiwang.services.tests.staff_support import (
     definitions,  # noqa: F401
     submitted,
 )
-from yiwang.workflow.models import ProcessEvent
+from yiwang.workflow.models import ProcessEvent, ProcessInstance
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("definitions")]
 INBOX = "/services/staff/"
@@ -206,3 +206,50 @@ def test_full_handling_through_pages(client):
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert Actor.for_user(application.applicant).user_id == application.applicant_id
+
+
+def _row(body: str, application) -> str:
+    start = body.rindex("<tr", 0, body.index(f'data-application="{application.uid}"'))
+    return body[start : body.index("</tr>", start)]
+
+
+def test_colour_filter_and_order_all_follow_the_promised_deadline_not_the_step_s(client):
+    """A step past its own deadline (e.g. 受理 within one working day) is not 「已超期」 in the 办件箱:
+    the colour, 只看已超期, the order and the statistics all count the 承诺办结时限; the page shows
+    the step's deadline on the application itself."""
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization, promised_days=20)
+    step_late = submitted(item, now=timezone.now() - timedelta(days=3))
+    past = timezone.now() - timedelta(hours=2)
+    ProcessInstance.objects.filter(pk=step_late.process_instance_id).update(
+        state_deadline=past, due_at=past, overdue=True
+    )
+    _login(client, dept.clerk)
+
+    body = client.get(INBOX).content.decode()
+    assert "sla-overdue" not in _row(body, step_late) and "已超期" not in _row(body, step_late)
+    assert step_late.application_no not in client.get(INBOX, {"overdue": "1"}).content.decode()
+    detail = client.get(_detail(step_late)).content.decode()
+    assert 'id="step-deadline"' in detail and "本环节时限" in detail
+
+    promise_late = submitted(item, now=timezone.now() - timedelta(days=60))  # 20 working days ago
+    body = client.get(INBOX).content.decode()
+    assert "sla-overdue" in _row(body, promise_late) and "已超期" in _row(body, promise_late)
+    assert promise_late.application_no in client.get(INBOX, {"overdue": "1"}).content.decode()
+    assert body.index(promise_late.application_no) < body.index(step_late.application_no)
+
+
+def test_finished_applications_are_listed_latest_first(client):
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    older, newer = submitted(item), submitted(item)
+    for application, days_ago in ((older, 5), (newer, 1)):
+        handling.application_refuse(
+            actor=dept.actor("clerk"), application=application, reason="不属于本部门职权范围"
+        )
+        Application.objects.filter(pk=application.pk).update(
+            completed_at=timezone.now() - timedelta(days=days_ago)
+        )
+    body = _login(client, dept.clerk).get(INBOX, {"status": "done"}).content.decode()
+    assert body.index(newer.application_no) < body.index(older.application_no)
+    assert "已结束" in _row(body, newer) and "已办结" not in _row(body, newer)

@@ -29,7 +29,7 @@ from yiwang.services.models import Application, ApplicationDelivery
 from yiwang.services.permissions import VIEW_APPLICATION
 from yiwang.services.selectors import applications as application_selectors
 from yiwang.services.selectors import handling as selectors
-from yiwang.web.sla import deadline_view
+from yiwang.web.sla import deadline_view, step_view
 
 PAGE_SIZE = 20
 STATUS_CHOICES = [
@@ -79,7 +79,10 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
                 "application": application,
                 "applicant": application.applicant_name,  # annotated by the selector
                 "badge": application_selectors.STATUS_BADGES.get(application.status, "badge-muted"),
-                "sla": deadline_view(instance, now=now, calendar=calendar) if instance is not None else None,
+                # The promised deadline: the one the inbox sorts and filters on and statistics count.
+                "sla": deadline_view(instance, now=now, calendar=calendar, overall=True)
+                if instance is not None
+                else None,
             }
         )
     query = request.GET.copy()
@@ -137,11 +140,13 @@ def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
     form_rows = _form_rows(
         application.item.form_schema or {}, application.item.form_ui or {}, application.form_data
     )
+    now, calendar = timezone.now(), get_calendar()
     context = {
         "application": application,
         "badge": application_selectors.STATUS_BADGES.get(application.status, "badge-muted"),
         "instance": instance,
-        "sla": deadline_view(instance, now=timezone.now(), calendar=get_calendar()) if instance else None,
+        "sla": deadline_view(instance, now=now, calendar=calendar, overall=True) if instance else None,
+        "step_sla": step_view(instance, now=now, calendar=calendar) if instance else None,
         "applicant": applicant,
         "form_rows": form_rows,
         "materials": application_selectors.application_materials(actor, application),

@@ -10,7 +10,7 @@ import pytest
 from django.utils import translation
 
 from yiwang.core.calendar import WorkCalendar, parse_office_hours
-from yiwang.web.sla import deadline_view, describe_working_seconds
+from yiwang.web.sla import deadline_view, describe_working_seconds, step_view
 from yiwang.web.templatetags.yiwang import cn_datetime
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -36,6 +36,8 @@ def item(**overrides):
         "completed_at": None,
         "warning": False,
         "overdue": False,
+        "warning_lead_seconds": None,
+        "state_warning_lead_seconds": None,
     }
     values.update(overrides)
     return SimpleNamespace(**values)
@@ -123,6 +125,37 @@ def test_falls_back_to_the_nearer_of_step_and_overall_deadline():
 
     assert view.deadline == at(2026, 11, 24, 17, 30)
     assert view.remaining == "剩余 1 个工作日"
+
+
+def test_overall_view_ignores_a_late_step_and_the_flags_it_raised():
+    """An application's colour is its 承诺办结时限's: a step past its own deadline (and the engine's
+    `overdue` flag it raised) does not make it 「已超期」; the warning comes from the overall lead."""
+    late_step = item(
+        state_deadline=at(2026, 11, 23, 17, 30),
+        deadline=at(2026, 11, 30, 17, 30),
+        due_at=at(2026, 11, 23, 17, 30),
+        overdue=True,
+        warning=True,
+        warning_lead_seconds=DAY,
+    )
+    now = at(2026, 11, 24, 9, 0)
+    view = deadline_view(late_step, now=now, calendar=CALENDAR, overall=True)
+    assert (view.status, view.deadline, view.remaining) == ("ok", at(2026, 11, 30, 17, 30), "剩余 5 个工作日")
+    assert deadline_view(late_step, now=now, calendar=CALENDAR).status == "overdue"  # the next deadline
+    assert (
+        deadline_view(late_step, now=at(2026, 11, 30, 9, 0), calendar=CALENDAR, overall=True).status
+        == "warning"
+    )
+    step = step_view(late_step, now=at(2026, 11, 24, 11, 0), calendar=CALENDAR)
+    assert step is not None and (step.status, step.badge, step.detail) == ("overdue", "已超期 2 小时", "")
+
+
+def test_a_finished_item_is_ended_not_completed():
+    """A withdrawn or refused application is over, not 办结."""
+    view = deadline_view(
+        item(completed_at=at(2026, 11, 23, 9, 0)), now=at(2026, 11, 24, 9, 0), calendar=CALENDAR
+    )
+    assert (view.status, view.label) == ("none", "已结束")
 
 
 def test_chinese_date_format():
