@@ -72,9 +72,9 @@ def readyz(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    """门户首页: search, service tiles and, for a signed-in citizen, their own items and messages."""
-    query = request.GET.get("q", "").strip()[:100]
-    context: dict[str, Any] = {"query": query, "searched": "q" in request.GET}
+    """门户首页: search (the catalogue's), service tiles and, for a signed-in citizen, their own items
+    and messages."""
+    context: dict[str, Any] = {}
     if persona_of(request.user) in ("citizen", "enterprise"):
         actor = actor_from_request(request)
         now, calendar = timezone.now(), get_calendar()

@@ -186,18 +186,15 @@ def test_switching_back_to_chinese(client):
     assert "Home" not in nav
 
 
-def test_portal_search_is_honest_until_the_catalogue_exists(client):
-    html = client.get("/", {"q": "食品经营许可"}).content.decode()
-
-    assert "事项目录将在后续版本上线" in html
-    assert 'value="食品经营许可"' in html
-    assert "搜索结果" in html
-
-
-def test_portal_tiles_are_disabled_placeholders(client):
+def test_portal_search_and_tiles_lead_to_the_catalogue(client):
+    """The home page's search box searches the catalogue; 个人办事 / 法人办事 browse it; the modules
+    not built yet are marked and are not links."""
     html = client.get("/").content.decode()
 
-    tiles = re.findall(r'<a class="card tile" href="#" aria-disabled="true">', html)
-    assert len(tiles) == 4
-    assert html.count('<span class="badge badge-muted">即将上线</span>') == 4
-    assert "事项目录将在后续版本上线" not in html  # no search yet, no result box
+    assert '<form class="search-form" method="get" action="/services/search" role="search">' in html
+    assert 'href="/services/?served_subject=person"' in html
+    assert 'href="/services/?served_subject=enterprise"' in html
+    assert 'href="#"' not in html
+    assert html.count('<span class="badge badge-muted">即将上线</span>') == 2
+    result = client.get("/services/search", {"q": "食品经营许可"})
+    assert result.status_code == 200 and "事项目录将在后续版本上线" not in result.content.decode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
 import unicodedata
@@ -62,10 +63,18 @@ class Command(BaseCommand):
             serve.append("--insecure")  # serve the vendored static files without a separate web server
         # Background work (catalogue imports, SMS, the workflow timer) needs the task worker beside
         # the web server; one command should give a demo where all of it moves.
-        worker = subprocess.Popen([sys.executable, "-m", "yiwang.cli", "worker"])
+        # No autoreload: its supervising process would outlive a terminated worker (the web server
+        # runs with --noreload too).
+        worker = subprocess.Popen([sys.executable, "-m", "yiwang.cli", "worker", "--no-reload"])
         self.stdout.write(f"后台任务进程已启动（pid {worker.pid}）")
+        # `kill` (SIGTERM) ends the demo like Ctrl-C does: through `finally`, stopping the worker.
+        signal.signal(signal.SIGTERM, _exit_on_sigterm)
         try:
             call_command(*serve)
         finally:
             worker.terminate()
             worker.wait(timeout=10)
+
+
+def _exit_on_sigterm(signum: int, frame: Any) -> None:
+    raise SystemExit(0)
