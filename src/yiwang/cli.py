@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import MutableMapping
 
 ALIASES = {
     ("audit", "verify"): ["audit_verify"],
@@ -26,11 +27,19 @@ def translate(argv: list[str]) -> list[str]:
     return argv
 
 
+def demo_environment(args: list[str], environ: MutableMapping[str, str]) -> None:
+    """`yiwang demo` shows the product as deployed: Chinese error pages, not Django's debug pages
+    (`DEBUG=1 yiwang demo` brings them back)."""
+    if args[:1] == ["demo"]:
+        environ.setdefault("DEBUG", "false")
+
+
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings.dev")
     from django.core.management import execute_from_command_line
 
     args = translate(list(sys.argv[1:] if argv is None else argv))
+    demo_environment(args, os.environ)
     execute_from_command_line(["yiwang", *args])
 
 

@@ -1,4 +1,5 @@
-"""Local development and the demo: DEBUG on, plain-HTTP cookies, a stable dev secret."""
+"""Local development and the demo: DEBUG on (`yiwang demo` turns it off unless DEBUG is set, so the
+demo shows the Chinese error pages), plain-HTTP cookies, a stable dev secret."""
 
 from .base import *  # noqa: F403
 from .base import env, env_bool

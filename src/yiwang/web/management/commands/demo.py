@@ -58,6 +58,8 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"请在浏览器打开 {url}/ （管理后台 {url}/admin/ ，账号 admin）"))
         if options["no_serve"]:
             return
+        if options["host"] not in settings.ALLOWED_HOSTS and "*" not in settings.ALLOWED_HOSTS:
+            settings.ALLOWED_HOSTS.append(options["host"])  # e.g. --host 0.0.0.0 for the office LAN
         serve = ["runserver", f"{options['host']}:{options['port']}", "--noreload"]
         if not settings.DEBUG:
             serve.append("--insecure")  # serve the vendored static files without a separate web server
