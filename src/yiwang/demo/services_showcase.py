@@ -96,7 +96,7 @@ STORIES: tuple[Story, ...] = (
     # 赵敏's 工作台 (待受理 / 待办结): green, green, red, green, yellow.
     Story(1, "citizen", "010010200100", Ago(hours=1.5), shows="待受理：正常"),
     Story(4, "enterprise", "010010500100", Ago(hours=3), shows="待受理：正常"),
-    Story(5, "enterprise", "010010300100", Day(2), shows="待受理，期限是前一个工作日：已超期"),
+    Story(5, "enterprise", "010010300100", Day(4), shows="待受理，3 个工作日的承诺时限昨天已到：已超期"),
     Story(
         9,
         "enterprise",

@@ -256,7 +256,10 @@ def _timeline(instance: Any, actor: Any) -> list[dict[str, Any]]:
         fields = []
         if action is not None and isinstance(event.fields, dict):
             fields = [
-                {"label": parsed.field_label(action, name), "value": _field_text(value)}
+                {
+                    "label": parsed.field_label(action, name),
+                    "value": _field_text(parsed.field_value(action, name, value)),
+                }
                 for name, value in event.fields.items()
                 if value not in (None, "", [])
             ]

@@ -125,6 +125,17 @@ class Definition:
         title = schema.get("properties", {}).get(name, {}).get("title")
         return str(title or self.field_labels.get(name) or BUILTIN_FIELD_LABELS.get(name) or name)
 
+    def field_value(self, action: Action | None, name: str, value: Any) -> Any:
+        """A recorded field value as people read it: the `title` of the matching `oneOf` constant in
+        the action's JSON Schema (e.g. "inspection" → 检验), else the value itself."""
+        if action is None or not isinstance(value, str):
+            return value
+        prop = (action.fields_schema or {}).get("properties", {}).get(name, {})
+        for option in prop.get("oneOf", ()):
+            if isinstance(option, dict) and option.get("const") == value and option.get("title"):
+                return str(option["title"])
+        return value
+
     def state_name(self, code: str) -> str:
         state = self.states.get(code)
         return state.name if state else code

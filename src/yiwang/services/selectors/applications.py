@@ -220,7 +220,7 @@ def application_timeline(actor: Actor, application: Application) -> list[Timelin
                 missing, _codes = _material_names(application, value)
                 continue
             label = parsed.field_label(action, name) if action is not None else name
-            fields.append({"label": label, "value": _text(value)})
+            fields.append({"label": label, "value": _text(parsed.field_value(action, name, value))})
         rows.append(
             TimelineRow(
                 action=event.action,

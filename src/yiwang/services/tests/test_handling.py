@@ -17,6 +17,7 @@ from yiwang.services.models import (
     ExtensionRequest,
     ServiceItem,
 )
+from yiwang.services.selectors.applications import application_timeline
 from yiwang.services.tests.staff_support import (
     Department,
     definitions,  # noqa: F401
@@ -363,6 +364,9 @@ def test_special_procedure_suspends_and_resumes_the_clock():
     assert instance.suspended_at is not None and instance.state == "reviewing"
     event = ProcessEvent.objects.filter(instance=instance).latest("created_at")
     assert event.fields == {"kind": "expert_review", "reason": "需组织专家评审"}
+    # The timeline names the procedure as people do, not by its code.
+    timeline = application_timeline(dept.actor("approver"), application)
+    assert {"label": "特别程序", "value": "专家评审"} in timeline[-1].fields
     with pytest.raises(Conflict) as error:  # nothing but resuming while suspended
         handling.application_review(actor=dept.actor("approver"), application=application, comment="同意")
     assert error.value.code == "workflow_suspended"
