@@ -253,3 +253,25 @@ def test_finished_applications_are_listed_latest_first(client):
     body = _login(client, dept.clerk).get(INBOX, {"status": "done"}).content.decode()
     assert body.index(newer.application_no) < body.index(older.application_no)
     assert "已结束" in _row(body, newer) and "已办结" not in _row(body, newer)
+
+
+def test_the_result_card_and_the_delivery_form_say_what_is_left_to_do(client):
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    refused, done = submitted(item), submitted(item)
+    handling.application_refuse(actor=dept.actor("clerk"), application=refused, reason="不属于本部门职权范围")
+    _login(client, dept.clerk)
+    page = client.get(_detail(refused)).content.decode()
+    assert "已不予受理，不出具办理结果" in page and "作出决定后" not in page
+
+    handling.application_accept(actor=dept.actor("clerk"), application=done)
+    handling.application_review(actor=dept.actor("approver"), application=done, comment="同意")
+    handling.application_decide(
+        actor=dept.actor("head"), application=done, decision="approve", decision_text="准予许可。"
+    )
+    handling.application_complete(actor=dept.actor("clerk"), application=done)
+    page = client.get(_detail(done)).content.decode()
+    assert '<details class="action-form" open><summary><span class="action-name">送达</span>' in page
+    handling.application_deliver(actor=dept.actor("clerk"), application=done, method="online")
+    page = client.get(_detail(done)).content.decode()
+    assert '<details class="action-form"><summary><span class="action-name">再次送达</span>' in page
