@@ -144,6 +144,11 @@ def _number(application: Application, kind: str) -> str:
     return f"{kind}〔{timezone.localtime().year}〕{application.application_no or application.uid}号"
 
 
+def _you(application: Application) -> str:
+    """How a notice addresses the applicant: 你单位 for an enterprise, 你 for a person."""
+    return "你单位" if application.enterprise_id else "你"
+
+
 def _received(application: Application) -> str:
     return cn_date(application.submitted_at) if application.submitted_at else cn_date(application.created_at)
 
@@ -161,7 +166,7 @@ def refusal_notice(application: Application, *, reason: str, issued_at: datetime
         number=_number(application, "不予受理"),
         addressee=applicant_name(application),
         paragraphs=[
-            f"你（单位）于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
+            f"{_you(application)}于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
             f"经审查，决定不予受理。",
             f"理由：{reason}",
             "如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
@@ -191,12 +196,14 @@ def correction_notice(
             text += f"（{'；'.join(extra)}）"
         items.append(text)
     paragraphs = [
-        f"你（单位）于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
+        f"{_you(application)}于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
         f"申请材料不齐全或者不符合法定形式。现一次性告知如下：",
         f"补正理由：{reason}",
     ]
     if items:
         paragraphs.append(f"请补正以下材料（共 {len(items)} 项）：")
+    else:
+        paragraphs.append("请按上述补正理由修改申请内容，无需补交其他材料。")
     return Document(
         title,
         _filename(title, application),
@@ -247,7 +254,7 @@ def approval_document(
         number=_number(application, "准予许可"),
         addressee=applicant_name(application),
         paragraphs=[
-            f"你（单位）于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
+            f"{_you(application)}于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
             "经审查，符合法定条件、标准，根据有关法律法规规定，决定准予许可。",
             f"决定内容：{decision_text}",
         ],
@@ -268,7 +275,7 @@ def denial_document(
         number=_number(application, "不予许可"),
         addressee=applicant_name(application),
         paragraphs=[
-            f"你（单位）于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
+            f"{_you(application)}于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
             "经审查，决定不予许可。",
             f"理由：{decision_text}",
             "如对本决定不服，可以自收到本决定书之日起六十日内依法申请行政复议，"

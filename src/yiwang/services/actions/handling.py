@@ -44,6 +44,8 @@ from yiwang.workflow.models import ProcessEvent, ProcessInstance
 from yiwang.workflow.subscribers import OWNER_TEMPLATE, owner_link
 
 # 特别程序 (not counted in the time limit): the kinds a suspension may name.
+# A 补正 that names no material must say in its reason what to change: at least this many characters.
+CORRECTION_REASON_ALONE_MIN = 10
 SPECIAL_PROCEDURES: dict[str, str] = {
     "inspection": "检验",
     "testing": "检测",
@@ -283,28 +285,40 @@ def _correction(
 ) -> StoredFile:
     reason = _text(reason, "补正理由")
     required = _materials(application, materials)
-    with files_discarded_on_error(), transaction.atomic():
-        event = _move(
-            application,
-            action,
-            actor=actor,
-            step=action,
-            summary="一次性告知补正" if action == "request_correction" else "审查退回补正",
-            comment=comment,
-            now=now,
-            reason=reason,
-            materials=[m.name for m in required],
-        )
-        return _issue_notice(
-            actor,
-            application,
-            event,
-            lambda loaded: notices.correction_notice(
-                loaded, reason=reason, materials=required, issued_at=now
-            ),
-            "出具补正材料告知书",
-            materials=[m.pk for m in required],
-        )
+    try:
+        with files_discarded_on_error(), transaction.atomic():
+            event = _move(
+                application,
+                action,
+                actor=actor,
+                step=action,
+                summary="一次性告知补正" if action == "request_correction" else "审查退回补正",
+                comment=comment,
+                now=now,
+                reason=reason,
+                materials=[m.name for m in required],
+            )
+            # 一次告知: the notice must say what to correct — the materials, or the form's contents.
+            # Checked after the move, which checks the actor's rights first; raising undoes it.
+            if not required and len(reason) < CORRECTION_REASON_ALONE_MIN:
+                raise InvalidInput(
+                    f"请勾选需补正的材料；只需修改申请表内容时，请在补正理由中逐项写明"
+                    f"（不少于 {CORRECTION_REASON_ALONE_MIN} 个字）",
+                    code="services_correction_unspecified",
+                )
+            return _issue_notice(
+                actor,
+                application,
+                event,
+                lambda loaded: notices.correction_notice(
+                    loaded, reason=reason, materials=required, issued_at=now
+                ),
+                "出具补正材料告知书",
+                materials=[m.pk for m in required],
+            )
+    except InvalidInput:
+        application.refresh_from_db()  # the move was rolled back: the caller's object as it is again
+        raise
 
 
 def application_request_correction(

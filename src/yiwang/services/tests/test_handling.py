@@ -211,6 +211,28 @@ def test_request_correction_rejects_foreign_material_and_changes_nothing():
     assert _snapshot(application) == before
 
 
+def test_a_correction_without_materials_must_say_what_to_change():
+    """一次告知: a notice that lists nothing is refused; a reason that names what to change is enough."""
+    dept = Department()
+    application = submitted(organization=dept.organization)
+    before = _snapshot(application)
+    with pytest.raises(InvalidInput) as error:
+        handling.application_request_correction(
+            actor=dept.actor("clerk"), application=application, reason="材料不齐全"
+        )
+    assert error.value.code == "services_correction_unspecified"
+    assert _snapshot(application) == before
+    assert application.status == Application.Status.SUBMITTED  # the caller's object too
+    stored = handling.application_request_correction(
+        actor=dept.actor("clerk"),
+        application=application,
+        reason="申请表中经营场所地址与租赁合同不一致，请更正",
+    )
+    text = pdf_text(stored_bytes(stored))
+    assert "请按上述补正理由修改申请内容" in text
+    assert "你于" in text and "你（单位）" not in text  # a person is addressed as 你, an enterprise as 你单位
+
+
 def test_return_for_correction_from_review():
     dept = Department()
     application = submitted(organization=dept.organization)

@@ -220,5 +220,8 @@ def test_my_items_query_count_does_not_grow_with_application_rows(client, django
 
 def transition_to_correction(application, dept):
     handling.application_request_correction(
-        actor=dept.actor("clerk"), application=application, reason="请补充材料"
+        actor=dept.actor("clerk"),
+        application=application,
+        reason="请补充材料",
+        materials=[application.item.materials.first().pk],
     )
