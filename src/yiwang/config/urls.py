@@ -1,8 +1,8 @@
 from django.contrib import admin
-from django.urls import include, path, reverse_lazy
-from django.views.generic import RedirectView
+from django.urls import include, path
 
 from yiwang.config.api import api
+from yiwang.identity import views as identity_views
 from yiwang.web import views as web_views
 
 admin.site.site_header = "一网 · 平台管理"
@@ -14,7 +14,7 @@ urlpatterns = [
     path("readyz", web_views.readyz, name="readyz"),
     path("api/v1/", api.urls),
     # One login for the whole platform (lockout, audit, phone login): the admin's own form is not used.
-    path("admin/login/", RedirectView.as_view(url=reverse_lazy("identity:login"), query_string=True)),
+    path("admin/login/", identity_views.admin_login_view),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("yiwang.identity.urls")),

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import actions, masking, permissions, selectors
+from yiwang.core.jobs import job_kind_label
 from yiwang.core.models import (
     AuditChainHead,
     AuditEvent,
@@ -349,15 +350,59 @@ class StoredFileAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+class JobKindFilter(admin.SimpleListFilter):
+    """类型 by its Chinese name (`core.jobs.job_kind_label`), for the kinds present."""
+
+    title = _("类型")
+    parameter_name = "kind"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        kinds = model_admin.get_queryset(request).order_by("kind").values_list("kind", flat=True).distinct()
+        return [(kind, job_kind_label(kind)) for kind in kinds]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
 @admin.register(BackgroundJob)
 class BackgroundJobAdmin(ReadOnlyAdmin):
     """后台任务 of every user (imports, later exports and quality runs), for the operators; each
     requester follows their own at /jobs/<id>/."""
 
     view_permission = permissions.VIEW_AUDIT
-    list_display = ("created_at", "title", "kind", "requested_by", "status", "done", "total", "finished_at")
-    list_filter = ("kind", "status")
+    list_display = (
+        "created_at",
+        "title",
+        "kind_label",
+        "requested_by",
+        "status",
+        "done",
+        "total",
+        "finished_at",
+    )
+    list_filter = (JobKindFilter, "status")
+    fields = (
+        "kind_label",
+        "title",
+        "requested_by",
+        "organization",
+        "status",
+        "done",
+        "total",
+        "message",
+        "result",
+        "input_file",
+        "result_file",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = ("kind_label", "created_at")
     search_fields = ("title",)
     list_select_related = ("requested_by",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    @admin.display(description=_("类型"), ordering="kind")
+    def kind_label(self, job: BackgroundJob) -> str:
+        return job_kind_label(job.kind)

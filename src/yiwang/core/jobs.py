@@ -14,7 +14,10 @@ last write from this process, or when it reaches the total — one cheap UPDATE 
 
 Reads: `job_get(actor, id)` and `jobs_for(actor)` return only the actor's own jobs; anyone else gets
 NotFound, exactly as for a job that does not exist. Creation and outcome are audited; progress is
-not (it is not a change anyone needs to account for)."""
+not (it is not a change anyone needs to account for).
+
+A job's `kind` is a code (`services.catalogue_import`); the module that creates jobs of a kind
+names it in Chinese with `job_kind_register(kind, label)`, and pages show `job_kind_label(kind)`."""
 
 from __future__ import annotations
 
@@ -40,6 +43,20 @@ RECENT_JOBS = 20
 # job id → (total, done) as last written by this process; only ever a throttle, never the truth.
 _written: dict[int, tuple[int, int]] = {}
 _written_lock = threading.Lock()
+
+
+# kind → Chinese label, filled by the modules that create jobs of that kind when they are imported.
+_kind_labels: dict[str, str] = {}
+
+
+def job_kind_register(kind: str, label: str) -> None:
+    """Name a kind of job in Chinese (call at import of the module that creates such jobs)."""
+    _kind_labels[kind] = label
+
+
+def job_kind_label(kind: str) -> str:
+    """The Chinese name of a kind of job; the code itself for a kind nobody registered."""
+    return _kind_labels.get(kind, kind)
 
 
 def progress_step(total: int) -> int:

@@ -322,6 +322,7 @@ class AuditChainHead(models.Model):
 
     class Meta:
         verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
 
     def __str__(self) -> str:
         return f"#{self.last_sequence}"

@@ -17,8 +17,11 @@ from django.forms.models import BaseInlineFormSet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.core.dictionaries import dictionary_entries
 from yiwang.core.errors import DomainError, NotFound
 from yiwang.core.jobs import job_get, jobs_for
 from yiwang.identity.actor import actor_from_request, scoped
@@ -56,6 +59,28 @@ class ServiceItemForm(forms.ModelForm):
                 field = problem.field if problem.field in self.fields else None
                 self.add_error(field, problem.message)
         return cleaned
+
+
+class ItemTypeFilter(admin.SimpleListFilter):
+    """事项类型 by its name in the item_type dictionary (in the dictionary's order), for the types the
+    list holds; a code the dictionary lacks is listed as it is."""
+
+    title = _("事项类型")
+    parameter_name = "item_type"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        rows = model_admin.get_queryset(request).order_by().values_list("item_type", flat=True).distinct()
+        present = set(rows)
+        try:
+            entries = dictionary_entries("item_type", include_inactive=True)
+        except DomainError:
+            entries = []
+        named = [(entry.code, entry.label) for entry in entries if entry.code in present]
+        unnamed = sorted(present - {code for code, _label in named})
+        return [*named, *((code, code) for code in unnamed)]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(item_type=self.value()) if self.value() else queryset
 
 
 class MaterialFormSet(BaseInlineFormSet):
@@ -106,11 +131,11 @@ class ServiceItemAdmin(admin.ModelAdmin):
         "implementation_code",
         "version",
         "status",
-        "is_current",
+        "current_version",
         "organization",
         "published_at",
     ]
-    list_filter = ["status", "is_current", "level", "item_type", "online_depth"]
+    list_filter = ["status", "is_current", "level", ItemTypeFilter, "online_depth"]
     search_fields = ["name", "implementation_code", "basic_code", "keywords"]
     list_select_related = ["organization"]
     actions = ["publish", "new_version", "export_excel"]
@@ -136,6 +161,31 @@ class ServiceItemAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ServiceItem]:
         return items_manageable(actor_from_request(request)).select_related("organization")
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        changelist = super().get_changelist_instance(request)
+        rows = changelist.result_list
+        codes = {row.implementation_code for row in rows if not row.is_current}
+        # the current version of the other rows' codes (one query for the page)
+        current = dict(
+            items_manageable(actor_from_request(request))
+            .filter(implementation_code__in=codes, is_current=True)
+            .values_list("implementation_code", "version")
+        )
+        for row in rows:
+            row.current_version_number = (
+                row.version if row.is_current else current.get(row.implementation_code)
+            )
+        return changelist
+
+    @admin.display(description=_("当前版本"), ordering="is_current")
+    def current_version(self, item: ServiceItem) -> str:
+        """是 for the version in force; for any other version, which version is in force (or that
+        none is)."""
+        if item.is_current:
+            return "是"
+        number = getattr(item, "current_version_number", None)
+        return f"否（当前为 v{number}）" if number else "否（无已发布版本）"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         if obj is not None and obj.status != ServiceItem.Status.DRAFT:
@@ -219,7 +269,10 @@ class ServiceItemAdmin(admin.ModelAdmin):
             .order_by("implementation_code")
         )
         response = HttpResponse(export_catalogue(rows), content_type=XLSX_CONTENT_TYPE)
-        response["Content-Disposition"] = 'attachment; filename="catalogue.xlsx"'
+        file_name = f"事项目录-{timezone.localdate():%Y%m%d}.xlsx"
+        # filename*=utf-8''… (RFC 6266/5987): browsers keep the Chinese name
+        disposition = content_disposition_header(as_attachment=True, filename=file_name)
+        response["Content-Disposition"] = disposition or "attachment"
         return response
 
     # -- the import page --

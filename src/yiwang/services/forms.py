@@ -243,15 +243,22 @@ def prefill(
 def region_choices() -> list[tuple[str, str]]:
     """Streets and communities as 「区 · 街道 · 社区」 choices, by code."""
     rows = Region.objects.filter(level__in=REGION_LEVELS).select_related("parent__parent").order_by("code")
-    choices = []
-    for region in rows:
-        names = [region.name]
-        parent = region.parent
-        while parent is not None and len(names) < 3 and parent.level != Region.Level.CITY:
-            names.insert(0, parent.name)
-            parent = parent.parent if parent.parent_id else None
-        choices.append((region.code, " · ".join(names)))
-    return choices
+    return [(region.code, _region_label(region)) for region in rows]
+
+
+def region_labels(codes: Iterable[str]) -> dict[str, str]:
+    """「区 · 街道 · 社区」 of the given region codes (one query), as the region picker shows them."""
+    rows = Region.objects.filter(code__in=set(codes)).select_related("parent__parent")
+    return {region.code: _region_label(region) for region in rows}
+
+
+def _region_label(region: Region) -> str:
+    names = [region.name]
+    parent = region.parent
+    while parent is not None and len(names) < 3 and parent.level != Region.Level.CITY:
+        names.insert(0, parent.name)
+        parent = parent.parent if parent.parent_id else None
+    return " · ".join(names)
 
 
 def _required_message(label: str) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 One list of sections (概览, 按月份, 按部门, 按事项, 超期办件), each a title, a header and rows, is
 written either as one CSV (sections separated by a blank line, UTF-8 with BOM so that Excel reads
-the Chinese) or as one workbook with a sheet per section."""
+the Chinese) or as one workbook with a sheet per section. Rates and averages are `Figure`s: the
+readable text ("91.5%", "3.44") on the page and in the CSV, a number with an Excel number format
+(a fraction as '0.0%', an average as '0.00') in the workbook, so that it can be computed with."""
 
 from __future__ import annotations
 
@@ -27,12 +29,38 @@ class Section:
     rows: list[list[Any]]
 
 
+PERCENT_FORMAT = "0.0%"
+AVERAGE_FORMAT = "0.00"
+NO_VALUE = "—"
+
+
 def percent(value: float | None) -> str:
-    return "—" if value is None else f"{value * 100:.1f}%"
+    return NO_VALUE if value is None else f"{value * 100:.1f}%"
 
 
 def number(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+    return NO_VALUE if value is None else f"{value:g}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A rate or an average: `text` for people (the page, CSV), `value` and `number_format` for Excel;
+    `value` is None when there is nothing to compute it from (shown as "—")."""
+
+    value: float | None
+    text: str
+    number_format: str
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def rate(value: float | None) -> Figure:
+    return Figure(value, percent(value), PERCENT_FORMAT)
+
+
+def average(value: float | None) -> Figure:
+    return Figure(value, number(value), AVERAGE_FORMAT)
 
 
 def overview_rows(stats: Statistics) -> list[list[Any]]:
@@ -40,13 +68,13 @@ def overview_rows(stats: Statistics) -> list[list[Any]]:
         ["申报件数", stats.total],
         ["办结件数", stats.completed],
         ["按时办结件数", stats.completed_on_time],
-        ["按时办结率", percent(stats.on_time_rate)],
+        ["按时办结率", rate(stats.on_time_rate)],
         ["即办件数", stats.instant],
-        ["即办件占比", percent(stats.instant_share)],
-        ["平均申请材料数", number(stats.materials_average)],
+        ["即办件占比", rate(stats.instant_share)],
+        ["平均申请材料数", average(stats.materials_average)],
         ["全程网办件数", stats.online_full],
-        ["全程网办率", percent(stats.online_full_rate)],
-        ["平均到现场次数", number(stats.site_visits_average)],
+        ["全程网办率", rate(stats.online_full_rate)],
+        ["平均到现场次数", average(stats.site_visits_average)],
         ["超期办件数", stats.overdue],
     ]
 
@@ -100,6 +128,12 @@ def _safe(value: Any) -> Any:
     return value
 
 
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, Figure):
+        return value.text if value.value is None else value.value
+    return _safe(value)
+
+
 def to_csv(parts: list[Section]) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -108,7 +142,9 @@ def to_csv(parts: list[Section]) -> bytes:
             writer.writerow([])
         writer.writerow([section.title])
         writer.writerow(section.header)
-        writer.writerows([[_safe(v) for v in row] for row in section.rows])
+        writer.writerows(
+            [[_safe(str(v) if isinstance(v, Figure) else v) for v in row] for row in section.rows]
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
@@ -126,7 +162,10 @@ def to_xlsx(parts: list[Section]) -> bytes:
         for cell in sheet[2]:
             cell.font = Font(bold=True)
         for row in section.rows:
-            sheet.append([_safe(v) for v in row])
+            sheet.append([_cell_value(v) for v in row])
+            for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+                if isinstance(value, Figure) and value.value is not None:
+                    cell.number_format = value.number_format
         for column, width in zip("ABCDEF", (26, 36, 20, 24, 12, 20), strict=False):
             sheet.column_dimensions[column].width = width
     buffer = io.BytesIO()

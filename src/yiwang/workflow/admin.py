@@ -21,11 +21,20 @@ from yiwang.workflow.models import Escalation, ProcessDefinition, ProcessEvent, 
 from yiwang.workflow.permissions import MANAGE_DEFINITION, VIEW_DEFINITION, VIEW_INSTANCE
 
 
+class PrettyJSONField(forms.JSONField):
+    """Shows the stored object pretty-printed (2-space indent, Chinese as is). The initial value is
+    the object itself: the field encodes it once, here."""
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, forms.fields.InvalidJSONInput):
+            return value
+        return json.dumps(value, ensure_ascii=False, indent=2, cls=self.encoder)
+
+
 class DefinitionForm(forms.ModelForm):
-    definition = forms.JSONField(
+    definition = PrettyJSONField(
         label=_("定义（JSON）"),
         widget=forms.Textarea(attrs={"rows": 30, "cols": 100, "class": "vLargeTextField"}),
-        encoder=None,
     )
 
     class Meta:
@@ -36,7 +45,6 @@ class DefinitionForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["code"].disabled = True
-            self.initial["definition"] = json.dumps(self.instance.definition, ensure_ascii=False, indent=2)
 
     def clean_definition(self) -> Any:
         content = self.cleaned_data["definition"]

@@ -44,9 +44,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
-    "axes",
+    "yiwang.config.apps.AxesConfig",  # django-axes under a Chinese name
     "django_tasks",
-    "django_tasks_db",
+    "yiwang.config.apps.TasksDatabaseConfig",  # django-tasks-db under a Chinese name
     "yiwang.core",
     "yiwang.identity",
     "yiwang.workflow",

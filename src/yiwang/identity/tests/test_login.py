@@ -200,3 +200,36 @@ def test_login_with_argon2_hash(client, settings):
     assert citizen.password.startswith("argon2$")
 
     assert _post_login(client, "argonuser", PASSWORD).status_code == 302
+
+
+def test_anonymous_visitor_of_the_admin_goes_to_the_platform_login(client):
+    from urllib.parse import unquote
+
+    response = client.get("/admin/", follow=True)
+
+    assert [unquote(url) for url, _status in response.redirect_chain] == [
+        "/admin/login/?next=/admin/",
+        "/accounts/login/?next=/admin/",
+    ]
+    assert response.status_code == 200 and 'name="username"' in response.content.decode()
+
+
+def test_signed_in_citizen_gets_a_chinese_403_from_the_admin_not_a_redirect_loop(client):
+    citizen = CitizenFactory()
+    client.force_login(citizen)
+
+    response = client.get("/admin/", follow=True)
+
+    assert response.status_code == 403
+    assert [url for url, _status in response.redirect_chain] == ["/admin/login/?next=/admin/"]
+    html = response.content.decode()
+    assert "无权访问" in html and "您的账号没有进入平台管理后台的权限。" in html
+    assert _logged_in_user_id(client) == str(citizen.pk)  # still signed in
+
+
+def test_staff_with_admin_access_is_sent_on_from_the_admin_login(client):
+    staff = make_staff(is_staff=True)
+    client.force_login(staff)
+
+    assert client.get("/admin/login/?next=/admin/core/").headers["Location"] == "/admin/core/"
+    assert client.get("/admin/login/?next=https://evil.example/").headers["Location"] == "/admin/"

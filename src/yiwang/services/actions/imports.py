@@ -17,7 +17,7 @@ from django.db import transaction
 
 from yiwang.core.errors import DomainError, InvalidInput, PermissionDenied
 from yiwang.core.files import file_content, file_store
-from yiwang.core.jobs import job_create, job_fail, job_finish, job_progress, job_start
+from yiwang.core.jobs import job_create, job_fail, job_finish, job_kind_register, job_progress, job_start
 from yiwang.core.models import BackgroundJob
 from yiwang.identity.actor import Actor
 from yiwang.services.excel import XLSX_CONTENT_TYPE, error_report, import_catalogue
@@ -26,8 +26,10 @@ from yiwang.services.permissions import MANAGE_CATALOG
 logger = logging.getLogger(__name__)
 
 JOB_KIND = "services.catalogue_import"
+job_kind_register(JOB_KIND, "事项实施清单导入")
 # Errors kept on the job for the page; the full list is in the error report.
 ERRORS_SHOWN = 200
+SYSTEM_ERROR_MESSAGE = "导入时发生系统错误，未导入任何事项。请稍后重试，或联系管理员。"
 
 
 def catalogue_import_start(*, actor: Actor, upload: Any, name: str | None = None) -> BackgroundJob:
@@ -66,23 +68,35 @@ def _progress(job_id: int, done: int, total: int) -> None:
 
 
 def catalogue_import_run(job_id: int) -> str:
-    """Run one queued import job; returns its final status ("skipped" when it was not queued)."""
-    job = job_start(job_id)
-    if job is None:
-        return "skipped"
-    actor = Actor.for_user(job.requested_by)
+    """Run one queued import job; returns its final status ("skipped" when it was not queued).
+
+    Whatever goes wrong once the job exists — claiming it, loading the requester's permissions,
+    reading the upload, importing, storing the error report — ends the job as failed with a Chinese
+    message (and is logged), so its progress page never waits for ever; the error is raised again for
+    the task runner to record."""
+    actor = Actor.system()
     try:
-        if job.input_file is None:
-            raise FileNotFoundError("导入任务没有上传文件")
-        with file_content(job.input_file) as handle:
-            content = handle.read()
-        result = import_catalogue(actor=actor, content=content, progress=partial(_progress, job.pk))
-    except Exception:
-        logger.exception("事项实施清单导入任务 %s 异常终止", job.pk)
-        job_fail(
-            job.pk, actor=actor, message="导入时发生系统错误，未导入任何事项。请稍后重试，或联系管理员。"
-        )
+        job = job_start(job_id)
+        if job is None:
+            return "skipped"
+        actor = Actor.for_user(job.requested_by)
+        return _run(job, actor)
+    except Exception as exc:
+        logger.exception("事项实施清单导入任务 %s 异常终止", job_id)
+        message = f"未导入任何事项：{exc.message}" if isinstance(exc, DomainError) else SYSTEM_ERROR_MESSAGE
+        try:
+            job_fail(job_id, actor=actor, message=message)
+        except Exception:
+            logger.exception("事项实施清单导入任务 %s 未能标记为失败", job_id)
         raise
+
+
+def _run(job: BackgroundJob, actor: Actor) -> str:
+    if job.input_file is None:
+        raise FileNotFoundError("导入任务没有上传文件")
+    with file_content(job.input_file) as handle:
+        content = handle.read()
+    result = import_catalogue(actor=actor, content=content, progress=partial(_progress, job.pk))
     if result.errors:
         try:
             report = file_store(

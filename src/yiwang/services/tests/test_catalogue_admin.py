@@ -95,3 +95,49 @@ def test_staff_without_permission_cannot_use_the_admin(client, world):
 
 def test_applications_are_read_only(admin_client, world):
     assert admin_client.get("/admin/services/application/").status_code == 403  # no view_application
+
+
+def test_item_type_filter_lists_the_dictionary_names(admin_client, world):
+    ServiceItemFactory(organization=world.market, item_type="licensing")
+    ServiceItemFactory(organization=world.market, item_type="benefit")
+
+    html = admin_client.get(CHANGELIST).content.decode()
+
+    assert '<a href="?item_type=licensing">行政许可</a>' in html
+    assert '<a href="?item_type=benefit">行政给付</a>' in html
+    assert ">licensing<" not in html and ">benefit<" not in html
+    # choosing one filters the list
+    only = admin_client.get(f"{CHANGELIST}?item_type=benefit").context["cl"].result_list
+    assert [item.item_type for item in only] == ["benefit"]
+
+
+def test_current_version_column_names_the_version_in_force(admin_client, world):
+    item = ServiceItemFactory(organization=world.market, name="食品经营许可")
+    admin_client.post(CHANGELIST, {"action": "new_version", "_selected_action": [item.pk]})
+    draft = ServiceItem.objects.get(version=2)
+
+    response = admin_client.get(CHANGELIST)
+
+    html = response.content.decode()
+    assert '<td class="field-current_version">是</td>' in html
+    assert '<td class="field-current_version">否（当前为 v1）</td>' in html
+    admin_client.post(CHANGELIST, {"action": "publish", "_selected_action": [draft.pk]})
+    html = admin_client.get(CHANGELIST).content.decode()
+    assert '<td class="field-current_version">否（当前为 v2）</td>' in html
+
+
+def test_excel_export_has_a_chinese_file_name_with_the_date(admin_client, world, monkeypatch):
+    from datetime import date
+
+    from django.utils import timezone
+
+    item = ServiceItemFactory(organization=world.market)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: date(2026, 11, 23))
+
+    response = admin_client.post(CHANGELIST, {"action": "export_excel", "_selected_action": [item.pk]})
+
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        "attachment; filename*=utf-8''%E4%BA%8B%E9%A1%B9%E7%9B%AE%E5%BD%95-20261123.xlsx"
+    )
+    assert load_workbook(io.BytesIO(response.content)).sheetnames[0] == "事项实施清单"

@@ -146,3 +146,107 @@ def test_rows_beyond_the_permission_fail_the_job_with_the_requesters_rights(
     job = BackgroundJob.objects.get()
     assert job.status == "failed" and ServiceItem.objects.count() == 0
     assert job.result["errors"][0]["column"] == "实施主体编码"
+
+
+def _broken(*args, **kwargs):
+    raise RuntimeError("故障")
+
+
+def _queued_job(world, capture):
+    with capture(execute=False):
+        return catalogue_import_start(
+            actor=Actor.for_user(world.catalog_admin), upload=_workbook([_row(world, 1)]), name="清单.xlsx"
+        )
+
+
+def _claimed_then_broken(job_id):
+    # as in the demo: the job is claimed, then loading it with its requester hits a database error
+    # (a column the database did not have yet)
+    from django.db import OperationalError
+
+    from yiwang.core.jobs import job_start
+
+    job_start(job_id)
+    raise OperationalError("no such column: identity_user.grants_version")
+
+
+@pytest.mark.parametrize("step", ["claiming the job", "loading the requester's permissions"])
+def test_a_job_that_fails_before_the_import_starts_ends_failed(
+    world, django_capture_on_commit_callbacks, monkeypatch, caplog, step
+):
+    from django.db import OperationalError
+
+    from yiwang.services.actions import imports
+
+    job = _queued_job(world, django_capture_on_commit_callbacks)
+    if step == "claiming the job":
+        monkeypatch.setattr(imports, "job_start", _claimed_then_broken)
+    else:
+        monkeypatch.setattr(Actor, "for_user", _broken)
+
+    with pytest.raises((RuntimeError, OperationalError)):
+        catalogue_import_run(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.message) == (
+        "failed",
+        "导入时发生系统错误，未导入任何事项。请稍后重试，或联系管理员。",
+    )
+    assert job.finished_at is not None and ServiceItem.objects.count() == 0
+    assert AuditEvent.objects.filter(action="job.fail", object_id=str(job.pk)).count() == 1
+    logged = [r for r in caplog.records if r.name == "yiwang.services.actions.imports"]
+    assert [r.getMessage() for r in logged] == [f"事项实施清单导入任务 {job.pk} 异常终止"]
+    assert logged[0].exc_info is not None
+
+
+def test_a_job_whose_upload_is_missing_ends_failed_with_a_chinese_message(
+    world, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import storages
+
+    job = _queued_job(world, django_capture_on_commit_callbacks)
+    storages["yiwang_files"].delete(job.input_file.storage_key)
+
+    with pytest.raises(Exception, match="文件内容缺失"):
+        catalogue_import_run(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.message) == ("failed", "未导入任何事项：文件内容缺失，请联系管理员")
+    assert ServiceItem.objects.count() == 0
+
+
+def test_a_job_whose_error_report_cannot_be_written_ends_failed(
+    world, django_capture_on_commit_callbacks, monkeypatch
+):
+    from yiwang.services.actions import imports
+
+    with django_capture_on_commit_callbacks(execute=False):
+        job = catalogue_import_start(
+            actor=Actor.for_user(world.catalog_admin),
+            upload=_workbook([_row(world, 1, 法定办结时限="很久")]),
+            name="清单.xlsx",
+        )
+    monkeypatch.setattr(imports, "error_report", _broken)
+
+    with pytest.raises(RuntimeError):
+        catalogue_import_run(job.pk)
+
+    job.refresh_from_db()
+    assert (job.status, job.message) == ("failed", imports.SYSTEM_ERROR_MESSAGE)
+
+
+def test_the_operators_job_list_names_the_import_in_chinese(
+    client, world, django_capture_on_commit_callbacks
+):
+    from yiwang.identity.tests.factories import UserFactory
+
+    job = _queued_job(world, django_capture_on_commit_callbacks)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True, kind="staff"))
+
+    listing = client.get("/admin/core/backgroundjob/").content.decode()
+    detail = client.get(f"/admin/core/backgroundjob/{job.pk}/change/").content.decode()
+
+    assert '<td class="field-kind_label">事项实施清单导入</td>' in listing
+    assert f'<a href="?kind={JOB_KIND}">事项实施清单导入</a>' in listing
+    assert f">{JOB_KIND}<" not in listing
+    assert "事项实施清单导入" in detail and JOB_KIND not in detail

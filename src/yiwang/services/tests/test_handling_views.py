@@ -275,3 +275,28 @@ def test_the_result_card_and_the_delivery_form_say_what_is_left_to_do(client):
     handling.application_deliver(actor=dept.actor("clerk"), application=done, method="online")
     page = client.get(_detail(done)).content.decode()
     assert '<details class="action-form"><summary><span class="action-name">再次送达</span>' in page
+
+
+def test_form_values_from_the_region_picker_show_the_region_s_names(django_assert_num_queries):
+    from yiwang.core.models import Region
+    from yiwang.core.tests.factories import RegionFactory
+    from yiwang.services.views.staff import _form_rows
+
+    district = RegionFactory(code="329902", name="东湖区", level=Region.Level.DISTRICT)
+    street = RegionFactory(code="329902003", name="湖滨街道", level=Region.Level.STREET, parent=district)
+    schema = {
+        "properties": {
+            "site": {"type": "string", "title": "经营场所所在区划"},
+            "branches": {
+                "type": "array",
+                "title": "分支机构",
+                "items": {"type": "object", "properties": {"area": {"type": "string", "title": "区划"}}},
+            },
+            "zip": {"type": "string", "title": "邮政编码"},
+        }
+    }
+    ui = {"site": {"ui:widget": "region"}, "branches": {"items": {"area": {"ui:widget": "region"}}}}
+    data = {"site": street.code, "branches": [{"area": district.code}], "zip": district.code}
+    with django_assert_num_queries(1):
+        rows = {row["label"]: row["value"] for row in _form_rows(schema, ui, data)}
+    assert rows == {"经营场所所在区划": "东湖区 · 湖滨街道", "分支机构": "区划：东湖区", "邮政编码": "329902"}

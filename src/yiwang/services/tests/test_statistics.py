@@ -389,12 +389,41 @@ def test_excel_export(client, data):
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["概览", "按月份", "按部门", "按事项", "超期办件"]
     overview = {row[0]: row[1] for row in workbook["概览"].iter_rows(min_row=3, values_only=True)}
-    assert overview["按时办结率"] == "75.0%" and overview["申报件数"] == 7 and overview["超期办件数"] == 1
+    assert overview["申报件数"] == 7 and overview["超期办件数"] == 1
+    # rates are fractions shown as percentages, averages numbers with two decimals: Excel can compute
+    formats = {row[0].value: row[1].number_format for row in workbook["概览"].iter_rows(min_row=3)}
+    assert {name: overview[name] for name in ("按时办结率", "即办件占比", "全程网办率")} == {
+        "按时办结率": 0.75,
+        "即办件占比": round(2 / 7, 4),
+        "全程网办率": round(1 / 7, 4),
+    }
+    assert {name: overview[name] for name in ("平均申请材料数", "平均到现场次数")} == {
+        "平均申请材料数": round(3 / 7, 2),
+        "平均到现场次数": round(4 / 7, 2),
+    }
+    assert {name: formats[name] for name in ("按时办结率", "即办件占比", "全程网办率")} == dict.fromkeys(
+        ("按时办结率", "即办件占比", "全程网办率"), "0.0%"
+    )
+    assert formats["平均申请材料数"] == formats["平均到现场次数"] == "0.00"
+    assert formats["申报件数"] == "General"
     months = list(workbook["按月份"].iter_rows(min_row=3, values_only=True))
     assert months == [("2026-09", 2, 2), ("2026-10", 3, 1), ("2026-11", 2, 1)]
     assert list(workbook["超期办件"].iter_rows(min_row=3, max_col=2, values_only=True)) == [
         ("NO0003", "食品经营许可")
     ]
+
+
+def test_excel_export_of_a_period_without_applications_shows_dashes(client, data):
+    head = make_staff(data.a, role_code="department_head")
+    client.force_login(head)
+    response = client.get("/services/statistics/", {"from": "2025-01", "to": "2025-02", "export": "xlsx"})
+    rows = {
+        row[0].value: row[1]
+        for row in load_workbook(io.BytesIO(response.content))["概览"].iter_rows(min_row=3)
+    }
+    assert rows["申报件数"].value == 0
+    assert (rows["按时办结率"].value, rows["按时办结率"].number_format) == ("—", "General")
+    assert rows["平均到现场次数"].value == "—"
 
 
 API = "/api/v1/services/statistics/"
@@ -479,3 +508,83 @@ def test_browser_picks_a_period_with_the_selects(signed_in):
     assert page.locator("#stat-from-year").bounding_box()["width"] > 100
     page.screenshot(path=SCREENSHOTS / "stats-phone.png")
     page.locator(".chart-card-wide").screenshot(path=SCREENSHOTS / "stats-phone-chart.png")
+
+
+def test_the_staff_inbox_links_to_statistics_for_holders_of_the_permission(client, data):
+    link = '<a class="btn" href="/services/statistics/">办件统计</a>'
+    head = make_staff(data.a, role_code="department_head")
+    clerk = make_staff(data.a, role_code="window_clerk")
+    assert Actor.for_user(clerk).has_perm("services.view_application")
+    assert not Actor.for_user(clerk).has_perm("services.view_statistics")
+
+    client.force_login(head)
+    assert link in client.get("/services/staff/").content.decode()
+    client.force_login(clerk)
+    inbox = client.get("/services/staff/")
+    assert inbox.status_code == 200 and "办件统计" not in inbox.content.decode()
+
+
+CHART_LABELS_JS = """(source) => {
+  // Each data label's text and whether it shows; for bars also where the label ends: the bar's final
+  // layout (not the frame its growing animation is at) + the label's distance + the text's width.
+  const chart = window.echarts.getInstanceByDom(document.querySelector(`[data-source="${source}"]`));
+  const series = chart.getModel().getSeriesByIndex(0);
+  const data = series.getData();
+  const labels = [];
+  for (let i = 0; i < data.count(); i++) {
+    const text = data.getItemGraphicEl(i).getTextContent();
+    const layout = data.getItemLayout(i);
+    const end = series.subType === "bar" ? layout.x + layout.width + (series.get(["label", "distance"]) ?? 5) : null;
+    labels.push({
+      text: text.style.text,
+      shown: !text.ignore && !text.invisible,
+      right: end === null ? null : end + text.getBoundingRect().width,
+    });
+  }
+  const legend = chart.getModel().getComponent("legend");
+  const entries = [];
+  for (let i = 0; legend && legend.get("show") && i < data.count(); i++) {
+    entries.push(legend.get("formatter")(data.getName(i)));
+  }
+  return {width: chart.getWidth(), labels: labels, legend: entries};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_browser_chart_labels_show_whole_counts_and_statuses_with_their_counts(signed_in):
+    data = Dataset()
+    for index in range(113):  # 甲 then has 120 applications in the period: its bar reaches the axis' end
+        data.make(data.food, _at(2026, 10, 1 + index % 28), Application.Status.COMPLETED, on_time=True)
+    page = signed_in(make_staff(data.a, permissions=["services.view_statistics"], scope=DataScope.REGION))
+
+    page.goto(f"/services/statistics/?from={PERIOD[0]}&to={PERIOD[1]}")
+    for source in ("chart-status", "chart-department"):
+        page.locator(f'[data-source="{source}"][data-rendered="true"]').wait_for()
+
+    # 按部门申报件数: the value labels are whole ("120", not "12") and inside the chart
+    departments = page.evaluate(CHART_LABELS_JS, "chart-department")
+    assert [label["text"] for label in departments["labels"]] == ["120", "1"]
+    assert all(label["right"] <= departments["width"] for label in departments["labels"])
+    # 办件状态分布: each slice says its status and its count
+    expected = [
+        f"{name} {count}" for name, count in (("已办结", 118), ("审查中", 1), ("待补正", 1), ("待决定", 1))
+    ]
+    statuses = page.evaluate(CHART_LABELS_JS, "chart-status")
+    assert sorted(label["text"] for label in statuses["labels"]) == sorted(expected)
+    assert all(label["shown"] for label in statuses["labels"]) and statuses["legend"] == []
+    page.locator(".stat-charts").screenshot(path=SCREENSHOTS / "stats-charts.png")
+
+    # On a phone the donut has no room for labels: a legend below says the same
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function("() => document.documentElement.scrollWidth <= 390")
+    page.wait_for_function(
+        """() => window.echarts.getInstanceByDom(document.querySelector('[data-source="chart-status"]'))
+             .getModel().getComponent("legend").get("show")"""
+    )
+    statuses = page.evaluate(CHART_LABELS_JS, "chart-status")
+    assert sorted(statuses["legend"]) == sorted(expected)
+    assert not any(label["shown"] for label in statuses["labels"])
+    departments = page.evaluate(CHART_LABELS_JS, "chart-department")
+    assert all(label["right"] <= departments["width"] for label in departments["labels"])
+    page.locator(".stat-charts").screenshot(path=SCREENSHOTS / "stats-charts-phone.png")

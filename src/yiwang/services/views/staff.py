@@ -25,8 +25,9 @@ from yiwang.core.errors import DomainError
 from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.identity.actor import Actor, actor_from_request
 from yiwang.services.actions import handling
+from yiwang.services.forms import region_labels
 from yiwang.services.models import Application, ApplicationDelivery
-from yiwang.services.permissions import VIEW_APPLICATION
+from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
 from yiwang.services.selectors import applications as application_selectors
 from yiwang.services.selectors import handling as selectors
 from yiwang.web.sla import deadline_view, step_view
@@ -101,6 +102,7 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
             "q": search,
             "filtered": status != "open" or bool(item) or overdue or bool(search),
             "query_string": query.urlencode(),
+            "can_view_statistics": actor.has_perm(VIEW_STATISTICS),
         },
     )
 
@@ -176,44 +178,64 @@ def _masked(name: str, widget: str, value: Any) -> str:
     return text
 
 
-def _value_text(name: str, value: Any, schema: dict[str, Any], ui: dict[str, Any]) -> str:
-    """One form value for staff: enum labels, nested groups with their titles, ID/phone masked."""
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _value_text(
+    name: str, value: Any, schema: dict[str, Any], ui: dict[str, Any], regions: dict[str, str]
+) -> str:
+    """One form value for staff: enum labels, region names, nested groups with their titles,
+    ID/phone masked. `regions` maps the region codes met in the form to their names."""
     if isinstance(value, bool):
         return _("是") if value else _("否")
     if isinstance(value, list):
-        items_schema = schema.get("items", {}) if isinstance(schema.get("items"), dict) else {}
-        items_ui = ui.get("items", {}) if isinstance(ui.get("items"), dict) else {}
-        return "；".join(_value_text(name, v, items_schema, items_ui) for v in value)
+        items_schema, items_ui = _dict(schema.get("items")), _dict(ui.get("items"))
+        return "；".join(_value_text(name, v, items_schema, items_ui, regions) for v in value)
     if isinstance(value, dict):
-        properties = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
+        properties = _dict(schema.get("properties"))
         parts = []
         for key, item in value.items():
-            sub_schema = properties.get(key, {}) if isinstance(properties.get(key), dict) else {}
-            sub_ui = ui.get(key, {}) if isinstance(ui.get(key), dict) else {}
+            sub_schema, sub_ui = _dict(properties.get(key)), _dict(ui.get(key))
             label = sub_schema.get("title", key)
-            parts.append(f"{label}：{_value_text(key, item, sub_schema, sub_ui)}")
+            parts.append(f"{label}：{_value_text(key, item, sub_schema, sub_ui, regions)}")
         return "，".join(parts)
     enum, names = schema.get("enum"), ui.get("ui:enumNames")
     if isinstance(enum, list) and isinstance(names, list) and value in enum and len(names) == len(enum):
         return str(names[enum.index(value)])
-    return _masked(name, str(ui.get("ui:widget", "")), value)
+    widget = str(ui.get("ui:widget", ""))
+    if widget == "region":
+        return regions.get(str(value), str(value))
+    return _masked(name, widget, value)
+
+
+def _region_codes(value: Any, schema: dict[str, Any], ui: dict[str, Any]) -> set[str]:
+    """The values of the region-picker fields anywhere in a form's data."""
+    if isinstance(value, list):
+        return set().union(
+            *(_region_codes(v, _dict(schema.get("items")), _dict(ui.get("items"))) for v in value)
+        )
+    if isinstance(value, dict):
+        properties = _dict(schema.get("properties"))
+        return set().union(
+            *(_region_codes(v, _dict(properties.get(k)), _dict(ui.get(k))) for k, v in value.items())
+        )
+    return {str(value)} if ui.get("ui:widget") == "region" and value else set()
 
 
 def _form_rows(schema: dict[str, Any], ui: dict[str, Any], data: Any) -> list[dict[str, str]]:
     if not isinstance(data, dict):
         return []
-    properties = schema.get("properties", {}) if isinstance(schema.get("properties"), dict) else {}
-    rows = []
-    for name, value in data.items():
-        field_schema = properties.get(name, {}) if isinstance(properties.get(name), dict) else {}
-        field_ui = ui.get(name, {}) if isinstance(ui.get(name), dict) else {}
-        rows.append(
-            {
-                "label": str(field_schema.get("title", name)),
-                "value": _value_text(name, value, field_schema, field_ui),
-            }
-        )
-    return rows
+    codes = _region_codes(data, schema, ui)
+    regions = region_labels(codes) if codes else {}
+    properties = _dict(schema.get("properties"))
+    return [
+        {
+            "label": str(_dict(properties.get(name)).get("title", name)),
+            "value": _value_text(name, value, _dict(properties.get(name)), _dict(ui.get(name)), regions),
+        }
+        for name, value in data.items()
+    ]
 
 
 def _ids(values: list[str]) -> list[int]:

@@ -70,3 +70,39 @@ def test_instances_are_read_only_with_history(client, definitions, city, subject
     assert page.status_code == 200
     assert "发起" in page.content.decode()
     assert client.get("/admin/workflow/processinstance/add/").status_code == 403
+
+
+def _textarea(html: str, name: str) -> str:
+    import re
+    from html import unescape
+
+    match = re.search(rf'<textarea[^>]*name="{name}"[^>]*>\n?(.*?)</textarea>', html, re.S)
+    assert match is not None
+    return unescape(match.group(1))
+
+
+def test_change_page_shows_the_definition_as_a_pretty_printed_object(client, definitions):
+    _admin(client)
+    v1 = definitions["yiwang_tongban"]
+
+    page = client.get(f"/admin/workflow/processdefinition/{v1.pk}/change/")
+
+    shown = _textarea(page.content.decode(), "definition")
+    assert json.loads(shown) == v1.definition
+    assert shown == json.dumps(v1.definition, ensure_ascii=False, indent=2)
+
+
+def test_saving_the_change_page_unchanged_is_accepted(client, definitions):
+    _admin(client)
+    v1 = definitions["yiwang_tongban"]
+    page = client.get(f"/admin/workflow/processdefinition/{v1.pk}/change/")
+    shown = _textarea(page.content.decode(), "definition")
+
+    response = client.post(
+        f"/admin/workflow/processdefinition/{v1.pk}/change/",
+        {"name": v1.name, "description": v1.description, "definition": shown},
+    )
+
+    assert response.status_code == 302
+    v2 = ProcessDefinition.objects.get(code="yiwang_tongban", version=2)
+    assert v2.status == "draft" and v2.definition == v1.definition
