@@ -6,6 +6,7 @@ import pytest
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from yiwang.core import notifications
 from yiwang.core.errors import InvalidInput
@@ -404,6 +405,8 @@ def test_page_lists_my_messages_with_unread_highlighted(client, citizen):
     assert f'hx-post="{reverse("core:notifications_read_all")}"' in page
     assert 'name="csrfmiddlewaretoken"' in page
     assert "1 条未读" in page
+    local = timezone.localtime(items[1].created_at)
+    assert f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}" in page  # Chinese date, local time
 
 
 def test_page_paginates(client, citizen):

@@ -224,7 +224,8 @@ def application_timeline(actor: Actor, application: Application) -> list[Timelin
         rows.append(
             TimelineRow(
                 action=event.action,
-                action_name=event.action_name,
+                # The engine's generic 「发起」 is, for an application, the applicant filing it.
+                action_name="提交申请" if event.action == "start" else event.action_name,
                 from_state=event.from_state,
                 to_state=event.to_state,
                 to_state_name=parsed.state_name(event.to_state),

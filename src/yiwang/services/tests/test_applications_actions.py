@@ -341,6 +341,7 @@ def test_correction_round_lists_everything_and_resubmission_resumes(world):
     assert notice.requested_codes == ["premises_proof"]
     timeline = application_timeline(actor, application)
     assert [row.action for row in timeline] == ["start", "request_correction"]
+    assert timeline[0].action_name == "提交申请"  # not the engine's 「发起」
     assert timeline[-1].missing_materials == ["经营场所使用证明", "身份证复印件"]
 
     old_file = application.materials.get(requirement__code="premises_proof").file
