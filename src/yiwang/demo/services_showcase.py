@@ -16,7 +16,8 @@ office hours on the Nth working day after the start, 次日起算: a new 待受�
 the afternoon of its last day, so the yellow ones are those whose 10- or 15-day promise ends tomorrow,
 and the red ones are past the end of an earlier day.) Colours then move with the clock, as real ones do.
 
-Each application is keyed by its idempotency key `demo-showcase-NN`: a second run adds nothing."""
+Each application is keyed by its idempotency key `demo-showcase-NN`: a second run adds nothing. All are
+filed online, so every item here is one of 网上办理深度 Ⅲ or Ⅳ (Ⅰ and Ⅱ are applied for at the window)."""
 
 from __future__ import annotations
 
@@ -128,7 +129,7 @@ STORIES: tuple[Story, ...] = (
     Story(
         6,
         "enterprise",
-        "010011100100",
+        "010010700100",
         Day(14),
         (Move("accept", Ago(hours=2), "材料齐全，予以受理（受理较晚，承诺时限明天到期，请优先审查）"),),
         shows="审查中，15 个工作日的承诺时限明天到期：即将超期",
@@ -145,11 +146,11 @@ STORIES: tuple[Story, ...] = (
     Story(
         10,
         "citizen2",
-        "090011300100",
+        "080011200100",
         Ago(days=6),
         (
             Move("accept", Ago(days=5.8), ACCEPTED),
-            Move("review", Ago(days=0.3), "经审查，侵权事实清楚，建议支持请求人的请求"),
+            Move("review", Ago(days=0.3), "经核查，举报线索属实，违法行为已查实，建议给予举报奖励"),
         ),
         shows="待决定：正常",
     ),

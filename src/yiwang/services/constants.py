@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 PERSON_THEMES: dict[str, str] = {
     "birth": "生育收养",
     "household": "户籍办理",
@@ -32,8 +34,8 @@ ENTERPRISE_THEMES: dict[str, str] = {
 THEMES: dict[str, str] = {**PERSON_THEMES, **ENTERPRISE_THEMES}
 
 ONLINE_DEPTH_LABELS: dict[int, str] = {
-    1: "Ⅰ级（网上咨询、表格下载）",
-    2: "Ⅱ级（网上预审）",
+    1: "Ⅰ级（网上咨询）",
+    2: "Ⅱ级（表格下载、网上预约）",
     3: "Ⅲ级（网上受理，到现场一次）",
     4: "Ⅳ级（全程网办，零跑动）",
 }
@@ -67,4 +69,36 @@ SEARCH_SYNONYMS: dict[str, tuple[str, ...]] = {
     "建房": ("建设工程规划许可", "建设用地"),
     "驾照": ("机动车驾驶证",),
     "公积金": ("住房公积金",),
+    "饭馆": ("食品经营", "餐饮"),
+    "奶茶店": ("食品经营", "餐饮"),
+    "注册公司": ("企业", "设立登记"),
+}
+
+
+class SearchIntent(NamedTuple):
+    """What a person who types an everyday phrase needs: items by name (an item whose name is one of
+    these or ends with it — 有限责任公司设立登记 for 公司设立登记), listed first in this order, and every
+    item of some themes."""
+
+    items: tuple[str, ...] = ()
+    themes: tuple[str, ...] = ()
+
+
+_OPEN_RESTAURANT = SearchIntent(items=("食品经营许可", "个体工商户设立登记", "公司设立登记"))
+_OPEN_BUSINESS = SearchIntent(items=("个体工商户设立登记", "公司设立登记"))
+
+# Everyday phrases → the items they need (used by `services.search`; a phrase found in a query puts
+# its items first, even when they share no word with it — 开餐馆 needs a business registration too).
+SEARCH_INTENTS: dict[str, SearchIntent] = {
+    "开餐馆": _OPEN_RESTAURANT,
+    "开饭店": _OPEN_RESTAURANT,
+    "开饭馆": _OPEN_RESTAURANT,
+    "开小吃店": _OPEN_RESTAURANT,
+    "开奶茶店": _OPEN_RESTAURANT,
+    "开店": _OPEN_BUSINESS,
+    "开公司": SearchIntent(items=("公司设立登记",)),
+    "办公司": SearchIntent(items=("公司设立登记",)),
+    "注册公司": SearchIntent(items=("公司设立登记",)),
+    "办证": SearchIntent(themes=("certificates",)),
+    "证件": SearchIntent(themes=("certificates",)),
 }

@@ -369,12 +369,16 @@ def _json_value(spec: FieldSpec, value: Any) -> Any:
         return value.strip().upper()
     if isinstance(value, str):
         return value.strip()
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # a whole number typed as 5 stays 5, not 5.0 (JSON numbers need no point)
     return value
 
 
 def _to_text(value: Any) -> Any:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return int(value)  # shown as 5, not 5.0 (drafts saved before whole numbers were kept whole)
     return value
 
 
@@ -568,6 +572,20 @@ class ApplicationForm(forms.Form):
                 if value is not None:
                     data[spec.name] = value
         return data
+
+    def error_summary(self) -> list[dict[str, str]]:
+        """Every problem of the bound form for the summary above it (一次告知): each field's in page
+        order, named and linked to its field, then the form-wide lines (the materials' among them).
+        The upload fields' own errors are left out: the form-wide lines already name those materials."""
+        rows = []
+        for bound in self:
+            if not bound.errors or bound.name.startswith("material-"):
+                continue
+            label = str(bound.label or bound.name)
+            for error in bound.errors:
+                text = str(error) if f"「{label}」" in str(error) else f"{label}：{error}"
+                rows.append({"text": text, "field_id": bound.id_for_label})
+        return rows + [{"text": str(error), "field_id": ""} for error in self.non_field_errors()]
 
     def uploads(self) -> dict[str, Any]:
         """{material code: uploaded file} for the materials the applicant chose files for."""

@@ -17,7 +17,13 @@ Ranking of an item for query tokens T (jieba `cut_for_search`, plus synonyms fro
   Σ_t weight(t) × (10 if t is a token of the name, else 6 if t occurs in the name)
                 + 4 if t occurs in the keywords + 2 if in the department name + 2 if in a theme label
   + 15 when the whole query occurs in the name,
-  then × (1 + 0.05·ln(1 + popularity)). Only items with a textual match are returned."""
+  then × (1 + 0.05·ln(1 + popularity)). Only items with a textual match are returned, and when the
+  query has several terms, only those scoring at least `RELATIVE_CUTOFF` (35 %) of the best: an item
+  that matches one weak term (开餐馆 → 经营 in 危险化学品经营许可) does not pad the results.
+
+Intents (`constants.SEARCH_INTENTS`): an everyday phrase in the query (开餐馆, 办证) names the items a
+person needs for it, even without a shared word (个体工商户设立登记 for 开餐馆), or whole themes (证件办理
+for 办证). These come first, in the intent's order (ties: score, popularity), whatever the cut-off."""
 
 from __future__ import annotations
 
@@ -31,7 +37,7 @@ from dataclasses import dataclass
 import jieba
 from django.db.models import Count, Max
 
-from yiwang.services.constants import SEARCH_SYNONYMS, THEMES
+from yiwang.services.constants import SEARCH_INTENTS, SEARCH_SYNONYMS, THEMES
 from yiwang.services.models import ServiceItem
 
 jieba.setLogLevel(logging.WARNING)
@@ -40,6 +46,8 @@ MAX_AGE_SECONDS = 300
 MAX_QUERY_LENGTH = 100
 NAME_TOKEN, NAME_SUBSTRING, KEYWORD, DEPARTMENT, THEME, WHOLE_NAME = 10.0, 6.0, 4.0, 2.0, 2.0, 15.0
 SYNONYM_WEIGHT = 0.8
+RELATIVE_CUTOFF = 0.35  # of the best score, for queries of several terms
+INTENT_SCORE = 100.0  # added to the score of an intent's item (it is listed first anyway)
 POPULARITY_FACTOR = 0.05
 STOP_WORDS = frozenset(
     [
@@ -69,6 +77,7 @@ STOP_WORDS = frozenset(
         "给",
     ]
 )
+_OPEN_A = re.compile(r"开(?:一)?[个家间所]")
 _PUNCTUATION = re.compile(r"[\s,，。.;；:：!！?？、/\\|()（）\[\]【】\"'“”‘’<>《》]+")
 
 
@@ -80,6 +89,7 @@ class IndexedItem:
     keywords: str
     department: str
     themes: str
+    theme_codes: frozenset[str]
     popularity: int
 
 
@@ -123,6 +133,35 @@ def query_terms(query: str) -> dict[str, float]:
     return weights
 
 
+@dataclass(frozen=True)
+class Intent:
+    """The intents found in a query, merged: item names in order (lower-cased) and theme codes."""
+
+    items: tuple[str, ...] = ()
+    themes: frozenset[str] = frozenset()
+
+    def position(self, item: IndexedItem) -> int | None:
+        """Where the item comes among the intent's items (theme items after the named ones), None
+        when the intent does not name it."""
+        for i, name in enumerate(self.items):
+            if item.name == name or item.name.endswith(name):
+                return i
+        return len(self.items) if item.theme_codes & self.themes else None
+
+
+def query_intent(query: str) -> Intent:
+    """The items and themes of every phrase of `constants.SEARCH_INTENTS` found in the query (a
+    measure word after 开 is skipped: 开个饭店, 开一家餐馆 read as 开饭店, 开餐馆)."""
+    query = _OPEN_A.sub("开", query.strip().lower()[:MAX_QUERY_LENGTH])
+    items: dict[str, None] = {}
+    themes: set[str] = set()
+    for phrase, intent in SEARCH_INTENTS.items():
+        if phrase in query:
+            items.update(dict.fromkeys(name.lower() for name in intent.items))
+            themes.update(intent.themes)
+    return Intent(items=tuple(items), themes=frozenset(themes))
+
+
 def _stamp() -> tuple[object, ...]:
     row = ServiceItem.objects.filter(is_current=True).aggregate(
         count=Count("id"), published=Max("published_at"), updated=Max("updated_at")
@@ -145,6 +184,7 @@ def _build(stamp: tuple[object, ...]) -> SearchIndex:
             keywords=row.keywords.lower(),
             department=row.organization.name.lower(),
             themes=" ".join(THEMES.get(t, "") for t in row.themes if isinstance(t, str)),
+            theme_codes=frozenset(t for t in row.themes if isinstance(t, str)),
             popularity=row.popularity,
         )
         for row in rows
@@ -201,14 +241,34 @@ def score(item: IndexedItem, terms: dict[str, float], query: str) -> float:
 
 
 def search(query: str, *, limit: int | None = None) -> list[tuple[int, float]]:
-    """(item id, score) of current published items matching `query`, best first (ties: more popular,
-    then lower id)."""
+    """(item id, score) of current published items matching `query`, best first: the query's intent
+    items in their order, then by score (ties: more popular, then lower id). With several terms,
+    matches scoring under `RELATIVE_CUTOFF` of the best are left out."""
     terms = query_terms(query)
-    if not terms:
+    intent = query_intent(query)
+    if not terms and not intent.items and not intent.themes:
         return []
     needle = query.strip().lower()[:MAX_QUERY_LENGTH]
     index = search_index()
-    popularity = {item.id: item.popularity for item in index.items}
-    ranked = [(item.id, s) for item in index.items if (s := score(item, terms, needle)) > 0]
-    ranked.sort(key=lambda pair: (-pair[1], -popularity[pair[0]], pair[0]))
+    matches = []  # (intent position or None, score, item)
+    for item in index.items:
+        points = score(item, terms, needle)
+        position = intent.position(item)
+        if points > 0 or position is not None:
+            matches.append((position, points, item))
+    best = max((points for _, points, _ in matches), default=0.0)
+    floor = RELATIVE_CUTOFF * best if len(terms) > 1 else 0.0
+    kept = [m for m in matches if m[0] is not None or m[1] >= floor]
+    kept.sort(
+        key=lambda m: (
+            m[0] is None,
+            m[0] or 0,
+            -m[1],
+            -m[2].popularity,
+            m[2].id,
+        )
+    )
+    ranked = [
+        (item.id, points + (INTENT_SCORE if position is not None else 0.0)) for position, points, item in kept
+    ]
     return ranked[:limit] if limit is not None else ranked

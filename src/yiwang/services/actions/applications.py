@@ -7,6 +7,10 @@ as the overall time limit (at least one working day: a 即办件 promised in 0 d
 of acceptance); its one audit row names the workflow instance. It is idempotent per (applicant,
 key): a replay is found by one lookup, and two racing first submissions are settled by the partial
 unique constraint `services_application_idempotent` (the loser answers with the winner's application).
+Every problem of a submission (or of a resubmission after 补正) is told in one error (一次告知):
+the form's lines, the files refused and the materials still missing (`_raise_incomplete`; code
+`application_incomplete` when there is more than one kind). Only items of 网上办理深度 Ⅲ/Ⅳ are
+applied for online (`service_item_not_online` otherwise, see `services.eligibility`).
 
 The atomic workflow hook `keep_application_in_step` (registered when this module is imported,
 i.e. in `ServicesConfig.ready`) keeps `Application.status` equal to the instance's state and fills
@@ -44,6 +48,7 @@ from yiwang.core.files import (
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import application_file_visible
+from yiwang.services.eligibility import NOT_ONLINE, accepts_online, not_online_message
 from yiwang.services.forms import fill_file_fields, form_data_errors
 from yiwang.services.models import (
     Application,
@@ -126,6 +131,10 @@ def _check_item(item: ServiceItem) -> None:
         raise Conflict(
             "该事项未发布或已更新版本，请重新打开办事指南后申报", code="application_item_unavailable"
         )
+    if not accepts_online(item):  # 网上办理深度 Ⅰ/Ⅱ: applied for at the window only
+        raise InvalidInput(
+            not_online_message(item), code=NOT_ONLINE, details={"online_depth": item.online_depth}
+        )
 
 
 def _check_data(data: Any) -> dict[str, Any]:
@@ -142,13 +151,17 @@ def _check_data(data: Any) -> dict[str, Any]:
     return dict(data)
 
 
+def _form_error(problems: list[str]) -> InvalidInput:
+    more = f"（共 {len(problems)} 处）" if len(problems) > 1 else ""
+    return InvalidInput(
+        f"申请表填写有误：{problems[0]}{more}", code="application_form_invalid", details=problems
+    )
+
+
 def _validate_form(item: ServiceItem, data: dict[str, Any], *, check_files: bool) -> None:
     problems = form_data_errors(item, data, check_files=check_files)
     if problems:
-        more = f"（共 {len(problems)} 处）" if len(problems) > 1 else ""
-        raise InvalidInput(
-            f"申请表填写有误：{problems[0]}{more}", code="application_form_invalid", details=problems
-        )
+        raise _form_error(problems)
 
 
 def condition_applies(condition: str, data: Mapping[str, Any]) -> bool | None:
@@ -211,13 +224,55 @@ def _size_error(requirement: MaterialRequirement) -> InvalidInput:
     )
 
 
+def upload_problem(requirement: MaterialRequirement, upload: Any) -> InvalidInput | None:
+    """What is wrong with a new upload for `requirement`, judged by its name and size (None: nothing
+    yet; its content is checked when it is stored)."""
+    size = getattr(upload, "size", None)
+    if isinstance(size, int) and size > requirement.max_size_mb * 1024 * 1024:
+        return _size_error(requirement)
+    if not _format_ok(requirement, str(getattr(upload, "name", "") or "")):
+        return _format_error(requirement)
+    return None
+
+
+def _material_file_error(requirement: MaterialRequirement, upload: Any, error: InvalidInput) -> InvalidInput:
+    """`file_store`'s refusal said of the material, with the formats this material accepts (not the
+    platform's whole list); the code stays `file_store`'s."""
+    formats = list(requirement.formats or [])
+    details = {**(error.details if isinstance(error.details, dict) else {}), "material": requirement.code}
+    if error.code == "file_type_not_allowed" and formats:
+        allowed = "、".join(dict.fromkeys(str(f).lstrip(".").upper() for f in formats))
+        name = os.path.basename(str(getattr(upload, "name", "") or ""))
+        message = f"「{requirement.name}」的文件「{name}」不是允许的格式，或文件内容与扩展名不符。允许的类型：{allowed}"
+        details |= {"formats": formats, "allowed": formats}
+    else:
+        message = f"「{requirement.name}」：{error.message}"
+    return type(error)(message, code=error.code, details=details)
+
+
+def _store_upload(
+    actor: Actor, item: ServiceItem, requirement: MaterialRequirement, upload: Any
+) -> StoredFile:
+    problem = upload_problem(requirement, upload)
+    if problem is not None:
+        raise problem
+    try:
+        return file_store(actor=actor, upload=upload, organization=item.organization)
+    except InvalidInput as error:
+        raise _material_file_error(requirement, upload, error) from error
+
+
 def _store_materials(
     actor: Actor,
     item: ServiceItem,
     requirements: dict[str, MaterialRequirement],
     materials: Mapping[str, Any],
+    failures: dict[str, InvalidInput] | None = None,
 ) -> dict[str, StoredFile]:
-    """Resolve `materials` ({code: upload, StoredFile or file uid}) to stored files of the actor."""
+    """Resolve `materials` ({code: upload, StoredFile or file uid}) to stored files of the actor.
+
+    With `failures`, a file refused for its size, format or content is recorded there by material
+    code (and left out) instead of raising, so that the caller can tell every problem at once."""
     unknown = sorted(str(code) for code in materials if code not in requirements)
     if unknown:
         raise InvalidInput(
@@ -242,13 +297,12 @@ def _store_materials(
         elif isinstance(value, uuid.UUID | str):
             references[code] = str(value)
         else:
-            name = str(getattr(value, "name", "") or "")
-            size = getattr(value, "size", None)
-            if isinstance(size, int) and size > requirement.max_size_mb * 1024 * 1024:
-                raise _size_error(requirement)
-            if not _format_ok(requirement, name):
-                raise _format_error(requirement)
-            stored[code] = file_store(actor=actor, upload=value, organization=item.organization)
+            try:
+                stored[code] = _store_upload(actor, item, requirement, value)
+            except InvalidInput as error:
+                if failures is None:
+                    raise
+                failures[code] = error
     if references:
         valid = {}
         for code, raw in references.items():
@@ -270,12 +324,18 @@ def _store_materials(
                     details={"material": code},
                 )
             stored[code] = found
-    for code, file in stored.items():
+    for code, file in list(stored.items()):
         requirement = requirements[code]
+        problem = None
         if file.size > requirement.max_size_mb * 1024 * 1024:
-            raise _size_error(requirement)
-        if not _format_ok(requirement, file.name, file.content_type):
-            raise _format_error(requirement)
+            problem = _size_error(requirement)
+        elif not _format_ok(requirement, file.name, file.content_type):
+            problem = _format_error(requirement)
+        if problem is not None:
+            if failures is None:
+                raise problem
+            failures[code] = problem
+            del stored[code]
     return stored
 
 
@@ -303,6 +363,41 @@ def _raise_missing(missing: list[MaterialRequirement]) -> None:
             code="application_materials_missing",
             details=[{"code": r.code, "name": r.name} for r in missing],
         )
+
+
+def _raise_incomplete(
+    problems: list[str], missing: list[MaterialRequirement], failures: Mapping[str, InvalidInput]
+) -> None:
+    """Refuse a submission with everything still wrong in one error (一次告知), not round by round.
+
+    One kind of problem alone keeps its own code: `application_form_invalid` (details: the lines),
+    `application_materials_missing` (details: [{code, name}]) or the one refused file's code. More
+    are `application_incomplete`, details {"form": [lines], "materials": [{code, name}] still
+    missing, "files": [{material, code, message}] refused}."""
+    missing = [r for r in missing if r.code not in failures]
+    if not (problems or missing or failures):
+        return
+    if not missing and not failures:
+        raise _form_error(problems)
+    if not problems and not failures:
+        _raise_missing(missing)
+    if not problems and not missing and len(failures) == 1:
+        raise next(iter(failures.values()))
+    lines = [*problems, *(error.message for error in failures.values())]
+    if missing:
+        lines.append(f"请上传以下申请材料：{'、'.join(r.name for r in missing)}")
+    raise InvalidInput(
+        f"请修改以下 {len(lines)} 处后再提交：{'；'.join(lines)}",
+        code="application_incomplete",
+        details={
+            "form": problems,
+            "materials": [{"code": r.code, "name": r.name} for r in missing],
+            "files": [
+                {"material": code, "code": error.code, "message": error.message}
+                for code, error in failures.items()
+            ],
+        },
+    )
 
 
 def _requirements(item: ServiceItem) -> dict[str, MaterialRequirement]:
@@ -492,7 +587,8 @@ def application_submit(
     _check_item(item)
     data = _check_data(data)
     subject = applicant_subject(actor, item, enterprise or (draft.enterprise if draft is not None else None))
-    _validate_form(item, data, check_files=False)
+    # Told together with the materials' problems below (一次告知).
+    problems = form_data_errors(item, data, check_files=False)
     requirements = _requirements(item)
     now = now or timezone.now()
     try:
@@ -507,10 +603,11 @@ def application_submit(
                         return existing
                     raise Conflict("该草稿已提交", code="application_not_draft")
                 current = _current_files(draft)
-            stored = _store_materials(actor, item, requirements, materials or {})
+            failures: dict[str, InvalidInput] = {}
+            stored = _store_materials(actor, item, requirements, materials or {}, failures)
             files = {**current, **stored}
             data = fill_file_fields(item, data, {code: str(f.uid) for code, f in files.items()})
-            _raise_missing(missing_materials(requirements, set(files), data))
+            _raise_incomplete(problems, missing_materials(requirements, set(files), data), failures)
             _validate_form(item, data, check_files=True)
             number = next_application_no(item.implementation_code, timezone.localdate(now))
             fields = {
@@ -595,7 +692,7 @@ def application_resubmit(
             "该办件当前不需要补正", code="application_wrong_state", details={"status": application.status}
         )
     new_data = application.form_data if data is None else _check_data(data)
-    _validate_form(item, new_data, check_files=False)
+    problems = form_data_errors(item, new_data, check_files=False)  # told with the materials' (一次告知)
     requirements = _requirements(item)
     with files_discarded_on_error(), transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
@@ -603,10 +700,11 @@ def application_resubmit(
             raise Conflict(
                 "该办件当前不需要补正", code="application_wrong_state", details={"status": locked.status}
             )
-        stored = _store_materials(actor, item, requirements, materials or {})
+        failures: dict[str, InvalidInput] = {}
+        stored = _store_materials(actor, item, requirements, materials or {}, failures)
         files = {**_current_files(locked), **stored}
         new_data = fill_file_fields(item, dict(new_data), {code: str(f.uid) for code, f in files.items()})
-        _raise_missing(missing_materials(requirements, set(files), new_data))
+        _raise_incomplete(problems, missing_materials(requirements, set(files), new_data), failures)
         _validate_form(item, new_data, check_files=True)
         locked.form_data = new_data
         locked.save(update_fields=["form_data", "updated_at"])

@@ -9,11 +9,11 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
-from django.utils.html import escape
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from yiwang.core import dictionaries
 from yiwang.core.errors import DomainError, InvalidInput, NotFound
@@ -24,6 +24,15 @@ from yiwang.services.codes import CODE_IN_URL_RE
 from yiwang.services.constants import ENTERPRISE_THEMES, ONLINE_DEPTH_LABELS, PERSON_THEMES, THEMES
 from yiwang.services.models import ItemLevel, MaterialRequirement, ServiceItem
 from yiwang.services.permissions import MANAGE_CATALOG, can_manage_catalog
+from yiwang.services.process_diagram import (
+    ProcessLayout,
+    ProcessState,
+    ProcessStep,
+    ProcessTransition,
+    process_layout,
+    process_steps,
+    render_svg,
+)
 from yiwang.workflow.selectors import definitions_for
 
 MAX_SEARCH_RESULTS = 500
@@ -217,29 +226,28 @@ def item_type_label(code: str) -> str:
 # -- the guide (办事指南) -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ProcessState:
-    code: str
-    name: str
-    kind: str  # start / normal / terminal
-
-
-@dataclass(frozen=True)
-class ProcessTransition:
-    code: str
-    name: str
-    source: str
-    target: str
-
-
 @dataclass
 class ProcessDiagram:
     states: list[ProcessState] = field(default_factory=list)
     transitions: list[ProcessTransition] = field(default_factory=list)
 
+    @cached_property
+    def layout(self) -> ProcessLayout:
+        return process_layout(self.states, self.transitions)
+
     @property
     def svg(self) -> SafeString:
-        return render_process_svg(self)
+        return render_svg(self.layout)
+
+    @property
+    def steps(self) -> list[ProcessStep]:
+        """The printed step list: states in process order, each action once."""
+        return process_steps(self.layout)
+
+    @property
+    def main_path_names(self) -> list[str]:
+        names = {s.code: s.name for s in self.states}
+        return [names[code] for code in self.layout.main_path]
 
 
 @dataclass(frozen=True)
@@ -294,7 +302,7 @@ def guide_for(item: ServiceItem) -> Guide:
         if materials
         else "无需提交申请材料"
     )
-    main_path = " → ".join(s.name for s in process.states if s.kind != "terminal" or s.code == "completed")
+    main_path = " → ".join(process.main_path_names)
     fee = "不收费"
     if item.is_charged:
         fee = item.fee_standard + (f"（依据：{item.fee_basis}）" if item.fee_basis else "")
@@ -334,101 +342,6 @@ def guide_for(item: ServiceItem) -> Guide:
         item_type_label=item_type_label(item.item_type),
         level_label=level_label,
     )
-
-
-# -- the process diagram as SVG -------------------------------------------------------------------
-
-NODE_W, NODE_H, GAP_X, GAP_Y, MARGIN = 128, 36, 24, 64, 16
-
-
-def _layers(diagram: ProcessDiagram) -> list[list[ProcessState]]:
-    """States in rows by their distance from the start state (breadth first); unreachable ones last."""
-    by_code = {s.code: s for s in diagram.states}
-    start = next(
-        (s for s in diagram.states if s.kind == "start"), diagram.states[0] if diagram.states else None
-    )
-    if start is None:
-        return []
-    depth = {start.code: 0}
-    frontier = [start.code]
-    while frontier:
-        following = []
-        for code in frontier:
-            for t in diagram.transitions:
-                if t.source == code and t.target not in depth and t.target in by_code:
-                    depth[t.target] = depth[code] + 1
-                    following.append(t.target)
-        frontier = following
-    last = max(depth.values()) + 1
-    rows: list[list[ProcessState]] = [[] for _ in range(last + 1)]
-    for state in diagram.states:
-        rows[depth.get(state.code, last)].append(state)
-    return [row for row in rows if row]
-
-
-def render_process_svg(diagram: ProcessDiagram) -> SafeString:
-    """A top-down flow chart of the states (boxes) and actions (labelled arrows); back edges curve on
-    the right. Presentation attributes only (no inline style: the CSP forbids it)."""
-    layers = _layers(diagram)
-    if not layers:
-        return mark_safe("")
-    widest = max(len(row) for row in layers)
-    width = widest * NODE_W + (widest - 1) * GAP_X + 2 * MARGIN + 120
-    height = len(layers) * NODE_H + (len(layers) - 1) * GAP_Y + 2 * MARGIN
-    centre: dict[str, tuple[float, float]] = {}
-    row_of: dict[str, int] = {}
-    for r, row in enumerate(layers):
-        row_width = len(row) * NODE_W + (len(row) - 1) * GAP_X
-        x0 = (width - 120 - row_width) / 2
-        for i, state in enumerate(row):
-            centre[state.code] = (
-                x0 + i * (NODE_W + GAP_X) + NODE_W / 2,
-                MARGIN + r * (NODE_H + GAP_Y) + NODE_H / 2,
-            )
-            row_of[state.code] = r
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="process-diagram" viewBox="0 0 {width:.0f} {height:.0f}" '
-        f'role="img" aria-labelledby="process-diagram-title">',
-        '<title id="process-diagram-title">办理流程图</title>',
-        '<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
-        'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#5b6b7f"/></marker></defs>',
-    ]
-    labels = []
-    for t in diagram.transitions:
-        if t.source not in centre or t.target not in centre or t.source == t.target:
-            continue
-        (x1, y1), (x2, y2) = centre[t.source], centre[t.target]
-        if row_of[t.target] > row_of[t.source]:
-            sy, ty = y1 + NODE_H / 2, y2 - NODE_H / 2
-            parts.append(
-                f'<line x1="{x1:.0f}" y1="{sy:.0f}" x2="{x2:.0f}" y2="{ty:.0f}" stroke="#5b6b7f" '
-                f'stroke-width="1.5" marker-end="url(#arrow)"/>'
-            )
-            lx, ly = (x1 + x2) / 2, (sy + ty) / 2
-        else:  # back edge or within a row: a curve on the right
-            sx, tx = x1 + NODE_W / 2, x2 + NODE_W / 2
-            bend = max(sx, tx) + 60
-            parts.append(
-                f'<path d="M{sx:.0f},{y1:.0f} C{bend:.0f},{y1:.0f} {bend:.0f},{y2:.0f} {tx:.0f},{y2:.0f}" '
-                f'fill="none" stroke="#9aa6b2" stroke-width="1.5" stroke-dasharray="4 3" marker-end="url(#arrow)"/>'
-            )
-            lx, ly = bend - 10, (y1 + y2) / 2
-        labels.append(
-            f'<text x="{lx:.0f}" y="{ly:.0f}" font-size="11" text-anchor="middle" fill="#334155" '
-            f'paint-order="stroke" stroke="#ffffff" stroke-width="3">{escape(t.name)}</text>'
-        )
-    for state in diagram.states:
-        x, y = centre[state.code]
-        fill = {"start": "#e0f2fe", "terminal": "#ecfdf5"}.get(state.kind, "#f8fafc")
-        parts.append(
-            f'<g class="state state-{escape(state.kind)}"><rect x="{x - NODE_W / 2:.0f}" y="{y - NODE_H / 2:.0f}" '
-            f'width="{NODE_W}" height="{NODE_H}" rx="8" fill="{fill}" stroke="#1d4ed8" stroke-width="1.2"/>'
-            f'<text x="{x:.0f}" y="{y + 5:.0f}" font-size="13" text-anchor="middle" fill="#0f172a">'
-            f"{escape(state.name)}</text></g>"
-        )
-    parts.extend(labels)
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # noqa: S308 — every text is escaped above
 
 
 def organization_by_code(code: str) -> Organization:

@@ -18,6 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from yiwang.core.errors import DomainError
 from yiwang.core.files import file_response
@@ -27,10 +28,13 @@ from yiwang.services.actions.applications import (
     application_save_draft,
     application_submit,
     application_withdraw,
+    missing_materials,
+    upload_problem,
 )
 from yiwang.services.constants import ONLINE_DEPTH_LABELS
+from yiwang.services.eligibility import online_applying
 from yiwang.services.forms import ApplicationForm, prefill
-from yiwang.services.models import Application, ServiceItem
+from yiwang.services.models import Application, MaterialRequirement, ServiceItem
 from yiwang.services.selectors.applications import (
     STATUS_BADGES,
     application_get,
@@ -68,6 +72,63 @@ def _error_lines(error: DomainError) -> list[str]:
     return lines
 
 
+def _material_error(form: ApplicationForm, code: Any, message: str) -> None:
+    name = ApplicationForm.material_field_name(str(code))
+    if name in form.fields:
+        form.add_error(name, message)
+
+
+def _missing_line(names: list[str]) -> str:
+    return _("请上传以下申请材料：%(names)s") % {"names": "、".join(names)}
+
+
+def _tell(form: ApplicationForm, error: DomainError) -> None:
+    """An action's refusal on the form: every line at the top, and each material's problem beside
+    its upload field (the action tells everything at once: `application_incomplete`)."""
+    details = error.details
+    if error.code == "application_incomplete" and isinstance(details, dict):
+        for line in details.get("form") or []:
+            form.add_error(None, str(line))
+        for failure in details.get("files") or []:
+            form.add_error(None, failure["message"])
+            _material_error(form, failure["material"], failure["message"])
+        missing = details.get("materials") or []
+        if missing:
+            form.add_error(None, _missing_line([m["name"] for m in missing]))
+        for material in missing:
+            _material_error(form, material["code"], _("请上传此材料"))
+        return
+    for line in _error_lines(error):
+        form.add_error(None, line)
+    if error.code == "application_materials_missing" and isinstance(details, list):
+        for material in details:
+            _material_error(form, material.get("code"), _("请上传此材料"))
+    elif isinstance(details, dict) and details.get("material"):
+        _material_error(form, details["material"], error.message)
+
+
+def _tell_materials(
+    form: ApplicationForm, materials: list[MaterialRequirement], current: dict[str, Any]
+) -> None:
+    """The form has errors, so the action is not asked: tell the materials' problems in the same
+    round (一次告知) — files refused by their name or size, and required materials still missing."""
+    requirements = {r.code: r for r in materials}
+    uploads = form.uploads()
+    refused = set()
+    for code, upload in uploads.items():
+        problem = upload_problem(requirements[code], upload)
+        if problem is not None:
+            refused.add(code)
+            form.add_error(None, problem.message)
+            _material_error(form, code, problem.message)
+    present = set(current) | set(uploads)
+    missing = [r for r in missing_materials(requirements, present, form.form_data()) if r.code not in refused]
+    if missing:
+        form.add_error(None, _missing_line([r.name for r in missing]))
+    for requirement in missing:
+        _material_error(form, requirement.code, _("请上传此材料"))
+
+
 def _load(request: HttpRequest, uid: UUID) -> Application:
     try:
         return application_get(actor_from_request(request), uid)
@@ -101,10 +162,22 @@ def _own_draft(request: HttpRequest, actor: Actor, item: ServiceItem) -> Applica
     return draft
 
 
+def _done(request: HttpRequest, url: str) -> HttpResponseBase:
+    """Where a saved draft or a filed application leads: a redirect, told to HTMX as HX-Redirect."""
+    if getattr(request, "htmx", False):
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
 @require_http_methods(["GET", "POST"])
 def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
     """在线申报: the guide summary, the form (prefilled), the materials with upload fields and samples,
-    保存草稿 and 提交申请 (with a hidden idempotency key generated for each rendering)."""
+    保存草稿 and 提交申请 (with a hidden idempotency key generated for each rendering).
+
+    Who may not apply online for the item (网上办理深度 Ⅰ/Ⅱ, or an applicant the item does not serve)
+    is told so instead of being shown a form (`services.eligibility`). The form is posted with HTMX
+    when script runs: a refused submission swaps in the form with its errors while the chosen files
+    stay in their inputs (hx-preserve); without script it is an ordinary POST."""
     denied = _require_applicant(request)
     if denied is not None:
         return denied
@@ -116,6 +189,18 @@ def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
     draft = _own_draft(request, actor, item)
     if draft is not None and draft.item_id != item.pk:
         item = draft.item  # the version the draft was saved under
+    applying = online_applying(actor, item)
+    if not applying.allowed:
+        if request.method == "POST" and getattr(request, "htmx", False):
+            return HttpResponseClientRedirect(request.get_full_path())
+        context = {
+            "item": item,
+            "applying": applying,
+            "online_depth": ONLINE_DEPTH_LABELS.get(item.online_depth, ""),
+        }
+        return render(
+            request, "services/pages/apply.html", context, status=400 if request.method == "POST" else 200
+        )
     enterprises = enterprises_of(actor)
     materials = item_materials(item)
     current = _current_files(actor, draft)
@@ -149,7 +234,7 @@ def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
                     )
                     messages.success(request, _("草稿已保存，可随时回来继续填写。"))
                     url = reverse("services:apply", kwargs={"implementation_code": item.implementation_code})
-                    return redirect(f"{url}?draft={saved.uid}")
+                    return _done(request, f"{url}?draft={saved.uid}")
                 application = application_submit(
                     actor=actor,
                     item=None if draft is not None else item,
@@ -160,13 +245,14 @@ def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
                     enterprise=enterprise,
                 )
             except DomainError as error:
-                for line in _error_lines(error):
-                    form.add_error(None, line)
+                _tell(form, error)
             else:
                 messages.success(
                     request, _("申请已提交，办件编号 %(no)s。") % {"no": application.application_no}
                 )
-                return redirect("services:application", uid=application.uid)
+                return _done(request, reverse("services:application", kwargs={"uid": application.uid}))
+        elif not add_row and intent != "draft":
+            _tell_materials(form, materials, current)
     else:
         if draft is not None:
             initial = draft.form_data
@@ -179,9 +265,12 @@ def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
                 user=user,
             )
         form = ApplicationForm(item, initial_data=initial, materials=materials, current_files=current)
+    template = "services/pages/apply.html"
+    if request.method == "POST" and getattr(request, "htmx", False):
+        template = "services/partials/apply_form.html"  # swapped in place of the form
     return render(
         request,
-        "services/pages/apply.html",
+        template,
         {
             "item": item,
             "form": form,
@@ -190,6 +279,7 @@ def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
             "enterprises": enterprises,
             "chosen_enterprise": chosen,
             "online_depth": ONLINE_DEPTH_LABELS.get(item.online_depth, ""),
+            "applying": applying,
         },
     )
 
@@ -269,13 +359,15 @@ def application_resubmit_view(request: HttpRequest, uid: UUID) -> HttpResponse:
         return denied
     actor = actor_from_request(request)
     application = _load(request, uid)
+    materials = item_materials(application.item)
+    current = _current_files(actor, application)
     form = ApplicationForm(
         application.item,
         data=request.POST,
         files=request.FILES,
         draft=bool(request.POST.get("_add_row")),
-        materials=item_materials(application.item),
-        current_files=_current_files(actor, application),
+        materials=materials,
+        current_files=current,
     )
     if not request.POST.get("_add_row") and form.is_valid():
         try:
@@ -283,11 +375,12 @@ def application_resubmit_view(request: HttpRequest, uid: UUID) -> HttpResponse:
                 actor=actor, application=application, data=form.form_data(), materials=form.uploads()
             )
         except DomainError as error:
-            for line in _error_lines(error):
-                form.add_error(None, line)
+            _tell(form, error)
         else:
             messages.success(request, _("补正材料已提交，请等待受理。"))
             return redirect("services:application", uid=application.uid)
+    elif not request.POST.get("_add_row"):
+        _tell_materials(form, materials, current)
     context = _detail_context(request, application, form=form)
     return render(
         request, "services/pages/application_detail.html", context, status=400 if form.errors else 200

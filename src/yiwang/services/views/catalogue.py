@@ -17,6 +17,7 @@ from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.identity.actor import actor_from_request
 from yiwang.services.blank_form import blank_form
 from yiwang.services.constants import ENTERPRISE_THEMES, PERSON_THEMES, THEMES
+from yiwang.services.eligibility import online_applying
 from yiwang.services.excel import XLSX_CONTENT_TYPE, form_template
 from yiwang.services.models import ItemLevel, ServiceItem
 from yiwang.services.selectors.catalogue import (
@@ -130,6 +131,8 @@ def guide(request: HttpRequest, code: str) -> HttpResponse:
             "guide": guide_for(item),
             "apply_url": apply_url(item.implementation_code),
             "is_old_version": not item.is_current,
+            # 在线办理, or why not and what to do instead (depth Ⅰ/Ⅱ, an applicant the item does not serve)
+            "applying": online_applying(actor_from_request(request), item),
         },
     )
 
