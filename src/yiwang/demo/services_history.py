@@ -1064,7 +1064,7 @@ def measure_engine_path(
     """Seconds per application on the real path, over `count` plans beyond the seeded ones (run it
     inside a transaction you roll back)."""
     cast = seed_accounts(organizations)
-    # Items of 网上办理深度 Ⅰ/Ⅱ are applied for at the window only: `application_submit` refuses them.
+    # The history files items of 网上办理深度 Ⅰ and Ⅱ at the window (`application_submit` refuses Ⅰ online).
     extra = plans(size=HISTORY_SIZE + count)[HISTORY_SIZE:]
     chosen = [plan for plan in extra if plan.row.spec.online_depth >= 3]
     started = clock.monotonic()

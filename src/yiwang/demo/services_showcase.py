@@ -17,7 +17,7 @@ the afternoon of its last day, so the yellow ones are those whose 10- or 15-day 
 and the red ones are past the end of an earlier day.) Colours then move with the clock, as real ones do.
 
 Each application is keyed by its idempotency key `demo-showcase-NN`: a second run adds nothing. All are
-filed online, so every item here is one of 网上办理深度 Ⅲ or Ⅳ (Ⅰ and Ⅱ are applied for at the window)."""
+filed online, so every item here is one of 网上办理深度 Ⅲ or Ⅳ (Ⅰ is applied for at the window only)."""
 
 from __future__ import annotations
 

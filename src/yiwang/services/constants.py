@@ -34,8 +34,8 @@ ENTERPRISE_THEMES: dict[str, str] = {
 THEMES: dict[str, str] = {**PERSON_THEMES, **ENTERPRISE_THEMES}
 
 ONLINE_DEPTH_LABELS: dict[int, str] = {
-    1: "Ⅰ级（网上咨询）",
-    2: "Ⅱ级（表格下载、网上预约）",
+    1: "Ⅰ级（网上咨询、表格下载）",
+    2: "Ⅱ级（网上预审，到现场提交）",
     3: "Ⅲ级（网上受理，到现场一次）",
     4: "Ⅳ级（全程网办，零跑动）",
 }

@@ -1,7 +1,8 @@
 """Who may apply online (在线申报) for an item, told before the form rather than after it (一次告知).
 
-Online application is open for items of 网上办理深度 Ⅲ and Ⅳ only; Ⅰ (网上咨询) and Ⅱ (表格下载、网上预约)
-are applied for at the window. The applicant applies as a natural person (自然人) or as an enterprise
+Online application is open for items of 网上办理深度 Ⅱ (网上预审: filed online, checked by the window
+before the applicant comes with the originals), Ⅲ and Ⅳ; items of Ⅰ (网上咨询、表格下载) are applied
+for at the window. The applicant applies as a natural person (自然人) or as an enterprise
 (法人) it acts for, and the item names whom it serves (`ServiceItem.served_subjects`, empty = everyone).
 
 `online_applying(actor, item)` answers for the guide (办事指南) and the apply page: allowed, or why not
@@ -20,7 +21,7 @@ from yiwang.identity.actor import Actor
 from yiwang.services.constants import ONLINE_DEPTH_LABELS
 from yiwang.services.models import ServiceItem
 
-ONLINE_DEPTHS = frozenset({3, 4})
+ONLINE_DEPTHS = frozenset({2, 3, 4})
 PERSON, ENTERPRISE = ServiceItem.ServedSubject.PERSON.value, ServiceItem.ServedSubject.ENTERPRISE.value
 NOT_ONLINE = "service_item_not_online"
 SUBJECT_NOT_SERVED = "application_subject_not_served"
@@ -46,21 +47,21 @@ class OnlineApplying:
 
 
 def accepts_online(item: ServiceItem) -> bool:
-    """网上办理深度 Ⅲ (网上受理，到现场一次) or Ⅳ (全程网办)."""
+    """网上办理深度 Ⅱ (网上预审), Ⅲ (网上受理，到现场一次) or Ⅳ (全程网办)."""
     return item.online_depth in ONLINE_DEPTHS
 
 
 def not_online_message(item: ServiceItem) -> str:
-    """The error of a write on an item of depth Ⅰ/Ⅱ (the actions raise it with code `NOT_ONLINE`)."""
+    """The error of a write on an item of depth Ⅰ (the actions raise it with code `NOT_ONLINE`)."""
     depth = ONLINE_DEPTH_LABELS.get(item.online_depth, str(item.online_depth))
     return f"该事项不支持网上申请，请到办理地点现场办理：{item.place or '见办事指南'}。网上办理深度：{depth}"
 
 
 def window_lines(item: ServiceItem) -> tuple[str, ...]:
-    """How to apply at the window: place, hours, the form to bring (Ⅱ), the phone."""
+    """How to apply at the window: place, hours, the form to bring, the phone."""
     depth = ONLINE_DEPTH_LABELS.get(item.online_depth, str(item.online_depth))
-    lines = [f"网上办理深度：{depth}，网上申请仅适用于Ⅲ级、Ⅳ级事项。"]
-    if item.online_depth == 2 and (item.form_schema or {}).get("properties"):
+    lines = [f"网上办理深度：{depth}，网上申请适用于Ⅱ级及以上事项。"]
+    if (item.form_schema or {}).get("properties"):
         lines.append("可先在办事指南中下载申请表（Excel 或 PDF）填好，与申请材料一并带到窗口。")
     lines.append(f"办理地点：{item.place or '见办事指南'}")
     lines.append(f"办理时间：{item.office_hours or '法定工作日'}")

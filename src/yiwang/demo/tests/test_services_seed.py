@@ -368,7 +368,7 @@ def test_bulk_rows_equal_what_the_engine_writes(seeded):
     cast = services_history.seed_accounts(organizations)
     size = services_history.HISTORY_SIZE + 600
     extra = services_history.plans(size=size)[services_history.HISTORY_SIZE :]
-    # Items of 网上办理深度 Ⅰ/Ⅱ are applied for at the window only: `application_submit` refuses them.
+    # The history files items of 网上办理深度 Ⅰ and Ⅱ at the window (`application_submit` refuses Ⅰ online).
     extra = [plan for plan in extra if plan.row.spec.online_depth >= 3]
     chosen = {}
     for plan in extra:

@@ -131,7 +131,7 @@ def _check_item(item: ServiceItem) -> None:
         raise Conflict(
             "该事项未发布或已更新版本，请重新打开办事指南后申报", code="application_item_unavailable"
         )
-    if not accepts_online(item):  # 网上办理深度 Ⅰ/Ⅱ: applied for at the window only
+    if not accepts_online(item):  # 网上办理深度 Ⅰ: applied for at the window only
         raise InvalidInput(
             not_online_message(item), code=NOT_ONLINE, details={"online_depth": item.online_depth}
         )

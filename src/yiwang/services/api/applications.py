@@ -190,7 +190,7 @@ def _own_draft(request: HttpRequest, uid: UUID | None) -> Application | None:
         "申请表和材料的问题一次全部告知（400）：只有申请表有误时错误码为 application_form_invalid"
         "（details 为各处问题的文字），只缺材料时为 application_materials_missing（details 为缺少的材料"
         " [{code, name}]），多类问题并存时为 application_incomplete（details 为 {form, materials, files}）。"
-        "网上办理深度为 Ⅰ、Ⅱ 级的事项只能到窗口办理，不能网上申请（400，service_item_not_online）。"
+        "网上办理深度为 Ⅰ 级（网上咨询、表格下载）的事项只能到窗口办理，不能网上申请（400，service_item_not_online）。"
     ),
     openapi_extra={
         "responses": {
@@ -227,7 +227,7 @@ def application_submit(
     "/applications/drafts",
     response={201: ApplicationDetailOut, **errors(400, 403, 404, 409)},
     summary="保存申请草稿",
-    description="保存（或更新）申请草稿，申请表可不完整。网上办理深度为 Ⅰ、Ⅱ 级的事项不能网上申请（400，service_item_not_online）。",
+    description="保存（或更新）申请草稿，申请表可不完整。网上办理深度为 Ⅰ 级的事项不能网上申请（400，service_item_not_online）。",
 )
 def application_save_draft(request: HttpRequest, payload: DraftIn) -> Status[Any]:
     actor = request.auth  # type: ignore[attr-defined]

@@ -1,7 +1,7 @@
 """Who may apply online is told up front: on the guide (办事指南) and the apply page, before any form.
 
 An item serving only 法人 is not applied for by a citizen (and one serving only 自然人 not by an
-enterprise agent); items of 网上办理深度 Ⅰ/Ⅱ are applied for at the window only. The guide says so
+enterprise agent); items of 网上办理深度 Ⅰ are applied for at the window only (Ⅱ, 网上预审, is filed online). The guide says so
 in place of 在线办理, the apply page shows no form, and the actions and the API still refuse."""
 
 from __future__ import annotations
@@ -134,12 +134,11 @@ def test_the_server_side_subject_check_stays(world):
     assert error.value.code == "application_subject_not_served"
 
 
-# -- 网上办理深度 Ⅰ/Ⅱ: at the window only ------------------------------------------------------------
+# -- 网上办理深度 Ⅰ: at the window only --------------------------------------------------------------
 
 
-@pytest.mark.parametrize("level", [1, 2])
-def test_guide_of_a_window_only_item_says_how_to_apply_instead_of_online(client, world, level):
-    item = depth(world, level)
+def test_guide_of_a_window_only_item_says_how_to_apply_instead_of_online(client, world):
+    item = depth(world, 1)
     for user in (None, world.citizen):
         if user is not None:
             client.force_login(user)
@@ -148,13 +147,12 @@ def test_guide_of_a_window_only_item_says_how_to_apply_instead_of_online(client,
         notice = html.split('id="apply-notice"', 1)[1].split("</section>", 1)[0]
         assert "本事项不支持网上申请" in notice and "请到窗口办理" in notice
         assert f"办理地点：{item.place}" in notice and f"办理时间：{item.office_hours}" in notice
-        assert ("下载申请表" in notice) is (level == 2)  # Ⅱ: 表格下载
+        assert "下载申请表" in notice  # Ⅰ: 表格下载
     assert f'href="/services/items/{item.implementation_code}/form.xlsx"' in html
 
 
-@pytest.mark.parametrize("level", [1, 2])
-def test_apply_page_and_posts_refuse_a_window_only_item(client, world, level):
-    item = depth(world, level)
+def test_apply_page_and_posts_refuse_a_window_only_item(client, world):
+    item = depth(world, 1)
     client.force_login(world.citizen)
     html = apply_page(client, item).content.decode()
     assert "本事项不支持网上申请" in html and 'id="apply-form"' not in html
@@ -166,9 +164,8 @@ def test_apply_page_and_posts_refuse_a_window_only_item(client, world, level):
     assert not Application.objects.exists()
 
 
-@pytest.mark.parametrize("level", [1, 2])
-def test_actions_refuse_a_window_only_item_with_a_stable_code(world, level):
-    item = depth(world, level)
+def test_actions_refuse_a_window_only_item_with_a_stable_code(world):
+    item = depth(world, 1)
     actor = Actor.for_user(world.citizen)
     with pytest.raises(InvalidInput) as error:
         application_submit(
@@ -198,9 +195,10 @@ def test_api_refuses_a_window_only_item(client, world):
     assert not Application.objects.exists()
 
 
-def test_depth_three_and_four_are_applied_for_online(client, world):
+def test_depth_two_three_and_four_are_applied_for_online(client, world):
+    """Ⅱ is 网上预审: filed online like Ⅲ and Ⅳ (the window checks it before the applicant comes)."""
     item = world.item
-    for level in (3, 4):
+    for level in (2, 3, 4):
         item.online_depth, item.site_visits = level, 0 if level == 4 else 1
         item.save()
         application = application_submit(

@@ -174,7 +174,7 @@ def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
     """在线申报: the guide summary, the form (prefilled), the materials with upload fields and samples,
     保存草稿 and 提交申请 (with a hidden idempotency key generated for each rendering).
 
-    Who may not apply online for the item (网上办理深度 Ⅰ/Ⅱ, or an applicant the item does not serve)
+    Who may not apply online for the item (网上办理深度 Ⅰ, or an applicant the item does not serve)
     is told so instead of being shown a form (`services.eligibility`). The form is posted with HTMX
     when script runs: a refused submission swaps in the form with its errors while the chosen files
     stay in their inputs (hx-preserve); without script it is an ordinary POST."""

@@ -131,7 +131,7 @@ def guide(request: HttpRequest, code: str) -> HttpResponse:
             "guide": guide_for(item),
             "apply_url": apply_url(item.implementation_code),
             "is_old_version": not item.is_current,
-            # 在线办理, or why not and what to do instead (depth Ⅰ/Ⅱ, an applicant the item does not serve)
+            # 在线办理, or why not and what to do instead (depth Ⅰ, an applicant the item does not serve)
             "applying": online_applying(actor_from_request(request), item),
         },
     )
