@@ -37,7 +37,7 @@ from yiwang.services.permissions import (
     REVIEW_APPLICATION,
     VIEW_APPLICATION,
 )
-from yiwang.services.selectors import uid_or_not_found
+from yiwang.services.selectors import RUNNING_STATUSES, overdue_q, uid_or_not_found
 from yiwang.workflow.models import ProcessInstance
 from yiwang.workflow.selectors import AvailableAction, available_actions
 
@@ -50,8 +50,6 @@ OPEN_STATUSES = (
     Application.Status.APPROVED,
     Application.Status.DENIED,
 )
-# Statuses whose clock runs (补正 stops it): the ones that can be overdue.
-RUNNING_STATUSES = tuple(s for s in OPEN_STATUSES if s != Application.Status.CORRECTION)
 DONE_STATUSES = (Application.Status.COMPLETED, Application.Status.REFUSED, Application.Status.WITHDRAWN)
 STATUS_FILTERS: dict[str, tuple[str, ...]] = {
     "open": OPEN_STATUSES,
@@ -110,7 +108,7 @@ def staff_inbox(
     qs = Application.objects.filter(staff_scope_q(actor))
     if overdue:
         statuses = tuple(s for s in statuses if s in RUNNING_STATUSES)
-        qs = qs.filter(due_at__lt=now or timezone.now())
+        qs = qs.filter(overdue_q(now or timezone.now()))
     if set(statuses) == set(OPEN_STATUS_CODES):
         qs = qs.filter(is_open=True)  # the same rows; lets the database walk services_app_open_due_idx
     else:

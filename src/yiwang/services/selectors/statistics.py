@@ -10,7 +10,7 @@ Definitions (each one aggregate over the filtered applications):
 - 平均申请材料数 = materials submitted with a file ÷ applications;
 - 全程网办率 = applications filed online on an online-depth Ⅳ item with no site visit ÷ all;
 - 平均到现场次数 = the average of the applications' recorded site visits;
-- 超期办件 = running (not 补正, not finished) applications whose `due_at` has passed;
+- 超期办件 = running applications (not 补正, not in 特别程序, not finished) past their `due_at`;
 - by month: 申报件数 and 办结件数 of the applications filed in each month (办结 as above)."""
 
 from __future__ import annotations
@@ -29,17 +29,11 @@ from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
 from yiwang.services.models import Application, ApplicationMaterial, ServiceItem
 from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
+from yiwang.services.selectors import overdue_q
 
 MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 OVERDUE_LIMIT = 50
-RUNNING = (
-    Application.Status.SUBMITTED,
-    Application.Status.REVIEWING,
-    Application.Status.DECIDING,
-    Application.Status.APPROVED,
-    Application.Status.DENIED,
-)
 
 # 办结: what `completed` and the months' 办结件数 count.
 COMPLETED_Q = Q(status=Application.Status.COMPLETED)
@@ -175,7 +169,7 @@ def statistics_for(
         instant=Count("pk", filter=Q(item__handling_kind=ServiceItem.HandlingKind.INSTANT)),
         online_full=Count("pk", filter=Q(channel="online", site_visits=0, item__online_depth=4)),
         visits=Avg("site_visits"),
-        overdue=Count("pk", filter=Q(status__in=RUNNING, due_at__lt=now)),
+        overdue=Count("pk", filter=overdue_q(now)),
     )
     total = totals["total"]
     materials = ApplicationMaterial.objects.filter(
@@ -239,7 +233,7 @@ def overdue_applications(
     """超期办件: running applications past their `due_at`, the most overdue first."""
     return (
         scoped_applications(actor, period, organization=organization)
-        .filter(status__in=RUNNING, due_at__lt=now or timezone.now())
+        .filter(overdue_q(now or timezone.now()))
         .select_related("item", "organization", "person", "enterprise")
         .order_by("due_at", "pk")
     )

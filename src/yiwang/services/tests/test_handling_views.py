@@ -19,6 +19,7 @@ from yiwang.services.tests.factories import ServiceItemFactory
 from yiwang.services.tests.staff_support import (
     Department,
     definitions,  # noqa: F401
+    special_definition,  # noqa: F401
     submitted,
 )
 from yiwang.workflow.models import ProcessEvent, ProcessInstance
@@ -300,3 +301,24 @@ def test_form_values_from_the_region_picker_show_the_region_s_names(django_asser
     with django_assert_num_queries(1):
         rows = {row["label"]: row["value"] for row in _form_rows(schema, ui, data)}
     assert rows == {"经营场所所在区划": "东湖区 · 湖滨街道", "分支机构": "区划：东湖区", "邮政编码": "329902"}
+
+
+@pytest.mark.usefixtures("special_definition")
+def test_a_special_procedure_past_the_deadline_is_not_counted_overdue(client):
+    """特别程序 stops the clock: the row is 暂停计时, so neither 只看已超期 nor the statistics call it 超期."""
+    from yiwang.services.selectors.statistics import overdue_applications, period_of, statistics_for
+
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization, promised_days=5)
+    paused, late = (submitted(item, now=timezone.now() - timedelta(days=30)) for _ in range(2))
+    handling.application_accept(actor=dept.actor("clerk"), application=paused)
+    handling.application_suspend(
+        actor=dept.actor("approver"), application=paused, kind="hearing", reason="需听证"
+    )
+    assert paused.due_at < timezone.now() and late.due_at < timezone.now()
+
+    body = _login(client, dept.clerk).get(INBOX, {"overdue": "1"}).content.decode()
+    assert late.application_no in body and paused.application_no not in body
+    head = dept.actor("head")
+    assert statistics_for(head, period_of()).overdue == 1
+    assert [a.pk for a in overdue_applications(head, period_of())] == [late.pk]
