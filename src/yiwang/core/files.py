@@ -26,10 +26,11 @@ import re
 import unicodedata
 import uuid
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
@@ -38,6 +39,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import Storage, storages
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.http import FileResponse
 from django.utils import timezone
 
@@ -289,6 +291,23 @@ def files_discarded_on_error() -> Iterator[None]:
         raise
     finally:
         _written_keys.reset(token)
+
+
+def files_delete(files: Iterable[StoredFile]) -> int:
+    """Delete stored files nothing else refers to: their rows now, their bytes once the caller's
+    transaction commits (a rollback keeps both). A file still referred to (another application's
+    material, an attachment, a result) is kept. Returns how many were deleted."""
+    storage = _storage()
+    deleted = 0
+    for stored in files:
+        try:
+            with transaction.atomic():  # a savepoint: a refused delete leaves the caller's transaction usable
+                stored.delete()
+        except ProtectedError:
+            continue
+        transaction.on_commit(partial(storage.delete, stored.storage_key))
+        deleted += 1
+    return deleted
 
 
 def file_store(

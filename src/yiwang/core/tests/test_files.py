@@ -23,6 +23,7 @@ from yiwang.core.files import (
     file_copies,
     file_open_for,
     file_store,
+    files_delete,
     files_discarded_on_error,
     register_file_access_rule,
 )
@@ -111,6 +112,27 @@ def test_a_rolled_back_store_leaves_no_bytes_behind_in_a_discarding_block(actor)
     with files_discarded_on_error(), transaction.atomic():
         kept = file_store(actor=actor, upload=PDF_BYTES, name="身份证.pdf")
     assert _stored_paths() - before == {Path(storages["yiwang_files"].path(kept.storage_key))}  # type: ignore[attr-defined]
+
+
+def test_files_delete_removes_rows_now_and_bytes_on_commit_and_keeps_what_is_referred_to(
+    actor, django_capture_on_commit_callbacks
+):
+    from yiwang.core.jobs import job_create
+
+    path = lambda stored: Path(storages["yiwang_files"].path(stored.storage_key))  # type: ignore[attr-defined]  # noqa: E731
+    loose = file_store(actor=actor, upload=PDF_BYTES, name="身份证.pdf")
+    sample = file_store(actor=actor, upload=PDF_BYTES, name="清单.pdf")
+    job_create(actor=actor, kind="test.import", title="导入", input_file=sample)  # refers to it (PROTECT)
+    loose_id, sample_id = loose.pk, sample.pk
+    # A rollback keeps both the row and the bytes.
+    with pytest.raises(RuntimeError), transaction.atomic():
+        files_delete([StoredFile.objects.get(pk=loose_id)])
+        raise RuntimeError
+    assert StoredFile.objects.filter(pk=loose_id).exists() and path(loose).exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert files_delete(StoredFile.objects.filter(pk__in=[loose_id, sample_id])) == 1
+    assert not StoredFile.objects.filter(pk=loose_id).exists() and not path(loose).exists()
+    assert StoredFile.objects.filter(pk=sample_id).exists() and path(sample).exists()
 
 
 def test_digests_of_a_multi_chunk_file_match_hashlib_and_cryptography(actor):

@@ -42,6 +42,7 @@ from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenie
 from yiwang.core.files import (
     TYPE_EXTENSIONS,
     file_store,
+    files_delete,
     files_discarded_on_error,
     register_file_access_rule,
 )
@@ -721,6 +722,26 @@ def application_resubmit(
         )
     application.refresh_from_db()
     return application
+
+
+def application_draft_discard(*, actor: Actor, application: Application) -> None:
+    """删除草稿: the applicant's own draft goes, with its material rows and the files uploaded for it
+    (an ID card scan kept in a draft nobody will file is personal data we no longer need)."""
+    _own_application(actor, application)
+    with transaction.atomic():
+        locked = Application.objects.select_for_update().filter(pk=application.pk).first()
+        if locked is None or locked.status != Application.Status.DRAFT:
+            raise Conflict("只能删除尚未提交的草稿", code="application_not_draft")
+        files = [row.file for row in locked.materials.select_related("file") if row.file is not None]
+        audit_record(
+            actor=actor,
+            action="services.application_draft_discard",
+            obj=locked,
+            summary=f"删除「{locked.item.name}」申请草稿",
+            data={"item": locked.item.implementation_code, "files": len(files)},
+        )
+        locked.delete()  # the material rows go with it (CASCADE)
+        files_delete(files)
 
 
 def application_withdraw(*, actor: Actor, application: Application, reason: str) -> Application:

@@ -219,3 +219,37 @@ def test_withdraw_from_the_page(client, world):
     assert cn_date(application.due_at) in row and "已办结" not in row
     detail = client.get(reverse("services:application", kwargs={"uid": application.uid})).content.decode()
     assert "撤回时间" in detail and "办结时间" not in detail
+
+
+def test_a_draft_is_deleted_with_its_uploads_not_withdrawn(client, world, django_capture_on_commit_callbacks):
+    from yiwang.core.models import AuditEvent, StoredFile
+    from yiwang.services.actions.applications import application_save_draft
+
+    draft = application_save_draft(
+        actor=Actor.for_user(world.citizen),
+        item=world.item,
+        data={},
+        files={"premises_proof": pdf("身份证.pdf")},
+    )
+    file_id = draft.materials.get().file_id
+    url = reverse("services:application", kwargs={"uid": draft.uid})
+    discard = reverse("services:application-discard", kwargs={"uid": draft.uid})
+    client.force_login(world.citizen)
+    page = client.get(url).content.decode()
+    assert "删除草稿" in page and "撤回理由" not in page
+
+    client.force_login(world.other_citizen)  # someone else's draft: not found, nothing changes
+    assert client.post(discard).status_code == 404
+    assert Application.objects.filter(pk=draft.pk).exists()
+
+    client.force_login(world.citizen)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(discard)
+    assert response.status_code == 302 and response["Location"] == reverse("services:my-applications")
+    assert not Application.objects.filter(pk=draft.pk).exists()
+    assert not StoredFile.objects.filter(pk=file_id).exists()  # the scan is not kept either
+    assert AuditEvent.objects.filter(action="services.application_draft_discard").count() == 1
+
+    filed = submit(world)  # a filed application is withdrawn, never deleted
+    client.post(reverse("services:application-discard", kwargs={"uid": filed.uid}))
+    assert Application.objects.filter(pk=filed.pk, status=Application.Status.SUBMITTED).exists()

@@ -24,6 +24,7 @@ from yiwang.core.errors import DomainError
 from yiwang.core.files import file_response
 from yiwang.identity.actor import Actor, actor_from_request
 from yiwang.services.actions.applications import (
+    application_draft_discard,
     application_resubmit,
     application_save_draft,
     application_submit,
@@ -337,7 +338,8 @@ def _detail_context(
         "notice": notice,
         "materials": application_materials(actor, application),
         "form": form,
-        "can_withdraw": is_applicant and application.status in WITHDRAWABLE,
+        "can_withdraw": is_applicant and application.status in WITHDRAWABLE - {Application.Status.DRAFT},
+        "can_discard": is_applicant and application.status == Application.Status.DRAFT,
         "is_applicant": is_applicant,
         "result_ready": application.result_file_id is not None
         and application.status == Application.Status.COMPLETED,
@@ -404,6 +406,22 @@ def application_withdraw_view(request: HttpRequest, uid: UUID) -> HttpResponse:
     return redirect("services:application", uid=application.uid)
 
 
+@require_POST
+def application_discard_view(request: HttpRequest, uid: UUID) -> HttpResponse:
+    """删除草稿, back to 我的办件."""
+    denied = _require_applicant(request)
+    if denied is not None:
+        return denied
+    application = _load(request, uid)
+    try:
+        application_draft_discard(actor=actor_from_request(request), application=application)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("services:application", uid=application.uid)
+    messages.success(request, _("草稿已删除。"))
+    return redirect("services:my-applications")
+
+
 def application_result(request: HttpRequest, uid: UUID) -> HttpResponseBase:
     """Download the result document (审批结果) of a completed application."""
     if not request.user.is_authenticated:
@@ -422,5 +440,6 @@ urlpatterns: list[URLPattern] = [
     path("applications/<uuid:uid>/", application_detail, name="application"),
     path("applications/<uuid:uid>/resubmit/", application_resubmit_view, name="application-resubmit"),
     path("applications/<uuid:uid>/withdraw/", application_withdraw_view, name="application-withdraw"),
+    path("applications/<uuid:uid>/discard/", application_discard_view, name="application-discard"),
     path("applications/<uuid:uid>/result/", application_result, name="application-result"),
 ]
