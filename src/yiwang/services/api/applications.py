@@ -286,6 +286,18 @@ def application_resubmit(request: HttpRequest, uid: str, payload: ResubmitIn) ->
     return _detail(request, application)
 
 
+@router.delete(
+    "/applications/{uid}",
+    response={204: None, **errors(403, 404, 409)},
+    summary="删除申请草稿",
+    description="删除尚未提交的草稿及其已上传的材料文件；已提交的办件只能撤回（409，application_not_draft）。",
+)
+def application_draft_discard(request: HttpRequest, uid: str) -> Any:
+    actor = request.auth  # type: ignore[attr-defined]
+    actions.application_draft_discard(actor=actor, application=selectors.application_get(actor, uid))
+    return Status(204, None)
+
+
 @router.post(
     "/applications/{uid}/withdraw",
     response={200: ApplicationDetailOut, **errors(400, 403, 404, 409)},

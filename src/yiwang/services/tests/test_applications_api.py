@@ -55,6 +55,7 @@ def test_anonymous_gets_401_everywhere(client, world):
         post(client, f"{BASE}/{uid}/resubmit", {}),
         post(client, f"{BASE}/{uid}/withdraw", {"reason": "x"}),
         client.get(f"{BASE}/{uid}/result"),
+        client.delete(f"{BASE}/{uid}"),
     ):
         assert response.status_code == 401
         assert response.json()["code"] == "unauthenticated"
@@ -217,3 +218,17 @@ def test_a_submission_costs_a_fixed_number_of_statements(client, world, django_a
     with django_assert_num_queries(19):
         response = post(client, BASE, payload, **{"Idempotency-Key": "count"})
     assert response.status_code == 201
+
+
+def test_a_draft_is_deleted_by_its_applicant_only_and_a_filed_one_never(client, world):
+    client.force_login(world.citizen)
+    draft = post(client, f"{BASE}/drafts", body(world)).json()
+    client.force_login(world.other_citizen)
+    response = client.delete(f"{BASE}/{draft['uid']}")
+    assert response.status_code == 404 and Application.objects.filter(uid=draft["uid"]).exists()
+    client.force_login(world.citizen)
+    assert client.delete(f"{BASE}/{draft['uid']}").status_code == 204
+    assert not Application.objects.filter(uid=draft["uid"]).exists()
+    filed = submitted(client, world)
+    response = client.delete(f"{BASE}/{filed['uid']}")
+    assert response.status_code == 409 and response.json()["code"] == "application_not_draft"
