@@ -102,3 +102,18 @@ SEARCH_INTENTS: dict[str, SearchIntent] = {
     "办证": SearchIntent(themes=("certificates",)),
     "证件": SearchIntent(themes=("certificates",)),
 }
+
+# 特别程序 (检验、检测 … not counted against the time limit): code → name, as the yiwang_tongban
+# definition's suspend action names them (its `oneOf`); the timeline falls back on these for
+# events recorded under an older version of the definition.
+SPECIAL_PROCEDURES: dict[str, str] = {
+    "inspection": "检验",
+    "testing": "检测",
+    "quarantine": "检疫",
+    "appraisal": "鉴定",
+    "expert_review": "专家评审",
+    "hearing": "听证",
+    "publicity": "公示",
+    "site_survey": "现场勘查",
+    "bidding": "招标、拍卖",
+}

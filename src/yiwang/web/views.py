@@ -48,7 +48,7 @@ PORTAL_TASKS = 5
 PORTAL_NOTIFICATIONS = 5
 PORTAL_PROGRESS = 5
 MY_ITEMS_PAGE_SIZE = 20
-# 我的事项 filters: ?status=active (办理中) or done (已办结); anything else shows all.
+# 我的事项 filters: ?status=active (办理中) or done (已结束: 办结, 撤回, 不予受理 …); anything else shows all.
 MY_ITEM_FILTERS = {"active": True, "done": False}
 
 

@@ -25,6 +25,7 @@ from yiwang.core.models import StoredFile
 from yiwang.core.notifications import notify
 from yiwang.identity.actor import Actor
 from yiwang.services import notices
+from yiwang.services.constants import SPECIAL_PROCEDURES
 from yiwang.services.models import (
     Application,
     ApplicationDelivery,
@@ -46,17 +47,6 @@ from yiwang.workflow.subscribers import OWNER_TEMPLATE, owner_link
 # 特别程序 (not counted in the time limit): the kinds a suspension may name.
 # A 补正 that names no material must say in its reason what to change: at least this many characters.
 CORRECTION_REASON_ALONE_MIN = 10
-SPECIAL_PROCEDURES: dict[str, str] = {
-    "inspection": "检验",
-    "testing": "检测",
-    "quarantine": "检疫",
-    "appraisal": "鉴定",
-    "expert_review": "专家评审",
-    "hearing": "听证",
-    "publicity": "公示",
-    "site_survey": "现场勘查",
-    "bidding": "招标、拍卖",
-}
 DECISIONS = {"approve": "准予许可", "deny": "不予许可"}
 HANDLING_PERMISSIONS = (ACCEPT_APPLICATION, REVIEW_APPLICATION, DECIDE_APPLICATION)
 NOTE_MAX_LENGTH = 2000

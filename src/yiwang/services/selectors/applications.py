@@ -16,6 +16,7 @@ from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import can_view_application
+from yiwang.services.constants import SPECIAL_PROCEDURES
 from yiwang.services.models import Application, ApplicationMaterial, MaterialRequirement, ServiceItem
 from yiwang.services.selectors import uid_or_not_found
 from yiwang.workflow.models import ProcessDefinition, ProcessEvent
@@ -220,7 +221,10 @@ def application_timeline(actor: Actor, application: Application) -> list[Timelin
                 missing, _codes = _material_names(application, value)
                 continue
             label = parsed.field_label(action, name) if action is not None else name
-            fields.append({"label": label, "value": _text(parsed.field_value(action, name, value))})
+            shown = parsed.field_value(action, name, value)
+            if event.action == "suspend" and name == "kind":  # recorded under an unlabelled version
+                shown = SPECIAL_PROCEDURES.get(str(shown), shown)
+            fields.append({"label": label, "value": _text(shown)})
         rows.append(
             TimelineRow(
                 action=event.action,

@@ -101,8 +101,11 @@ def test_citizen_applies_corrects_and_downloads_result(signed_in):
     approver.get_by_role("button", name="审查通过").click()
     approver.get_by_text("已审查通过").wait_for()
     approver.get_by_label("决定内容（必填）").fill("准予食品经营许可，经营项目：热食类食品制售")
+    asked = []  # 作出决定 cannot be undone: the browser asks first
+    approver.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.accept()))
     approver.get_by_role("button", name="作出决定").click()
     approver.get_by_text("已作出决定").wait_for()
+    assert asked and "不能撤销" in asked[0]
     clerk.goto(clerk.url)
     clerk.get_by_role("button", name="办结").click()
     clerk.get_by_text("已办结").first.wait_for()

@@ -398,6 +398,34 @@ def test_special_procedure_suspends_and_resumes_the_clock():
     assert application.status == Application.Status.DECIDING
 
 
+def test_the_timeline_names_a_procedure_recorded_under_a_definition_without_labels():
+    """Instances started under an older definition (its `kind` a bare enum) still read 检验."""
+    import json
+
+    from yiwang.services.constants import SPECIAL_PROCEDURES
+    from yiwang.workflow.actions import DEFINITIONS_DIR, definition_publish, definition_save
+
+    content = json.loads((DEFINITIONS_DIR / "yiwang_tongban.json").read_text(encoding="utf-8"))
+    code, name, description = content.pop("code"), content.pop("name"), content.pop("description")
+    suspend = next(a for a in content["actions"] if a["code"] == "suspend")
+    suspend["fields_schema"]["properties"]["kind"] = {
+        "type": "string",
+        "title": "特别程序",
+        "enum": list(SPECIAL_PROCEDURES),
+    }
+    system = Actor.system()
+    draft = definition_save(actor=system, code=code, name=name, definition=content, description=description)
+    definition_publish(actor=system, definition=draft)
+    dept = Department()
+    application = submitted(organization=dept.organization)
+    handling.application_accept(actor=dept.actor("clerk"), application=application)
+    handling.application_suspend(
+        actor=dept.actor("approver"), application=application, kind="inspection", reason="送检"
+    )
+    timeline = application_timeline(dept.actor("approver"), application)
+    assert {"label": "特别程序", "value": "检验"} in timeline[-1].fields
+
+
 @pytest.mark.usefixtures("special_definition")
 def test_special_procedure_rejects_unknown_kind_and_other_department():
     dept = Department()

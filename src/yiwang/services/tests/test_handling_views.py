@@ -322,3 +322,17 @@ def test_a_special_procedure_past_the_deadline_is_not_counted_overdue(client):
     head = dept.actor("head")
     assert statistics_for(head, period_of()).overdue == 1
     assert [a.pk for a in overdue_applications(head, period_of())] == [late.pk]
+
+
+def test_a_file_field_of_the_form_points_to_the_materials_not_to_a_uid(client):
+    """A form field bound to a material holds its file's uid; staff see where to open the file."""
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    item.form_schema["properties"]["floor_plan"] = {"type": "string", "title": "经营场所平面布局图"}
+    item.form_ui["floor_plan"] = {"ui:widget": "file", "ui:material": "premises_proof"}
+    item.save(update_fields=["form_schema", "form_ui"])
+    application = submitted(item)
+    uid = application.form_data["floor_plan"]
+    body = _login(client, dept.clerk).get(_detail(application)).content.decode()
+    assert "<dt>经营场所平面布局图</dt><dd>见申请材料</dd>" in body
+    assert f"<dd>{uid}</dd>" not in body

@@ -5,7 +5,7 @@ Views parse input, call `selectors.handling` / `actions.handling` and render; re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +25,7 @@ from yiwang.core.errors import DomainError
 from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.identity.actor import Actor, actor_from_request
 from yiwang.services.actions import handling
-from yiwang.services.forms import region_labels
+from yiwang.services.forms import file_bindings, region_labels
 from yiwang.services.models import Application, ApplicationDelivery
 from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
 from yiwang.services.selectors import applications as application_selectors
@@ -140,7 +140,10 @@ def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
         "uscc": enterprise.uscc if enterprise is not None else "",
     }
     form_rows = _form_rows(
-        application.item.form_schema or {}, application.item.form_ui or {}, application.form_data
+        application.item.form_schema or {},
+        application.item.form_ui or {},
+        application.form_data,
+        file_fields=file_bindings(application.item),
     )
     now, calendar = timezone.now(), get_calendar()
     context = {
@@ -223,7 +226,11 @@ def _region_codes(value: Any, schema: dict[str, Any], ui: dict[str, Any]) -> set
     return {str(value)} if ui.get("ui:widget") == "region" and value else set()
 
 
-def _form_rows(schema: dict[str, Any], ui: dict[str, Any], data: Any) -> list[dict[str, str]]:
+def _form_rows(
+    schema: dict[str, Any], ui: dict[str, Any], data: Any, file_fields: Collection[str] = ()
+) -> list[dict[str, str]]:
+    """The form's values as staff read them; a file field (holding its file's uid) points to the
+    materials list, where the file is opened."""
     if not isinstance(data, dict):
         return []
     codes = _region_codes(data, schema, ui)
@@ -232,7 +239,9 @@ def _form_rows(schema: dict[str, Any], ui: dict[str, Any], data: Any) -> list[di
     return [
         {
             "label": str(_dict(properties.get(name)).get("title", name)),
-            "value": _value_text(name, value, _dict(properties.get(name)), _dict(ui.get(name)), regions),
+            "value": _("见申请材料")
+            if name in file_fields
+            else _value_text(name, value, _dict(properties.get(name)), _dict(ui.get(name)), regions),
         }
         for name, value in data.items()
     ]

@@ -104,7 +104,7 @@ def test_filters_and_empty_states(client, definitions, city, citizen):
     assert rows_of(client.get("/my/?status=active").content.decode()) == [("sla-ok", str(item.pk))]
     done = client.get("/my/?status=done").content.decode()
     assert rows_of(done) == []
-    assert "暂无已办结的事项" in done
+    assert "暂无已结束的事项" in done
     assert rows_of(client.get("/my/?status=nonsense").content.decode()) == [("sla-ok", str(item.pk))]
 
 
