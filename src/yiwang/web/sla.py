@@ -36,8 +36,9 @@ class DeadlineView:
 
     @property
     def detail(self) -> str:
-        """The text after the badge: the remaining time, unless the badge already says it."""
-        return "" if self.badge == self.remaining else self.remaining
+        """The text after the badge: the remaining time, unless the badge already says it (an
+        overdue one says how far over; a paused one needs no 「暂停计时中」 after 「已暂停计时」)."""
+        return "" if self.badge == self.remaining or self.status == SUSPENDED else self.remaining
 
     @property
     def css_class(self) -> str:

@@ -27,7 +27,7 @@ CELL = Template('<td>{% include "web/partials/sla_cell.html" with sla=row.sla on
         ),
         (
             DeadlineView("suspended", "已暂停计时", "暂停计时中", DEADLINE),
-            '<td><span class="sla-badge">已暂停计时</span> <span class="sla-remaining">暂停计时中</span></td>',
+            '<td><span class="sla-badge">已暂停计时</span></td>',
         ),
         (DeadlineView("none", "不计时", "", None), '<td><span class="muted">不计时</span></td>'),
         (None, "<td>—</td>"),
