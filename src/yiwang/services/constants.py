@@ -117,3 +117,7 @@ SPECIAL_PROCEDURES: dict[str, str] = {
     "site_survey": "现场勘查",
     "bidding": "招标、拍卖",
 }
+
+# Working days one extension request (延期) may add when the definition's `extend` action sets no
+# `max_extend_days`.
+EXTENSION_LIMIT_DEFAULT = 365

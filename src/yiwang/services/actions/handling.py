@@ -25,7 +25,7 @@ from yiwang.core.models import StoredFile
 from yiwang.core.notifications import notify
 from yiwang.identity.actor import Actor
 from yiwang.services import notices
-from yiwang.services.constants import SPECIAL_PROCEDURES
+from yiwang.services.constants import EXTENSION_LIMIT_DEFAULT, SPECIAL_PROCEDURES
 from yiwang.services.models import (
     Application,
     ApplicationDelivery,
@@ -513,7 +513,7 @@ def application_request_extension(
     reason = _text(reason, "延期理由")
     instance = _instance(loaded)
     action = _extend_action(instance)
-    limit = action.max_extend_days or 365
+    limit = action.max_extend_days or EXTENSION_LIMIT_DEFAULT
     if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= limit:
         raise InvalidInput(f"延期天数应为 1 至 {limit} 个工作日", code="services_extension_days_invalid")
     if instance.completed_at is not None or instance.state not in action.sources or instance.is_suspended:

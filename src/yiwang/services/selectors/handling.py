@@ -22,6 +22,7 @@ from django.utils import timezone
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
+from yiwang.services.constants import EXTENSION_LIMIT_DEFAULT
 from yiwang.services.models import OPEN_STATUSES as OPEN_STATUS_CODES
 from yiwang.services.models import (
     Application,
@@ -260,6 +261,7 @@ class StaffOptions:
 
     workflow: dict[str, AvailableAction] = field(default_factory=dict)
     can_request_extension: bool = False
+    extension_limit: int = EXTENSION_LIMIT_DEFAULT  # working days one request may add
     pending_extension: ExtensionRequest | None = None
     can_decide_extension: bool = False
     can_deliver: bool = False
@@ -309,6 +311,7 @@ def staff_options(
     return StaffOptions(
         workflow=workflow,
         can_request_extension=can_request,
+        extension_limit=(extend.max_extend_days if extend is not None else None) or EXTENSION_LIMIT_DEFAULT,
         pending_extension=pending,
         can_decide_extension=pending is not None and _reaches(actor, APPROVE_EXTENSION, application),
         can_deliver=instance.state == "completed" and _reaches(actor, ACCEPT_APPLICATION, application),

@@ -336,3 +336,12 @@ def test_a_file_field_of_the_form_points_to_the_materials_not_to_a_uid(client):
     body = _login(client, dept.clerk).get(_detail(application)).content.decode()
     assert "<dt>经营场所平面布局图</dt><dd>见申请材料</dd>" in body
     assert f"<dd>{uid}</dd>" not in body
+
+
+def test_the_extension_form_states_the_definition_s_limit(client):
+    dept = Department()
+    application = submitted(organization=dept.organization)
+    handling.application_accept(actor=dept.actor("clerk"), application=application)
+    body = _login(client, dept.approver).get(_detail(application)).content.decode()
+    assert "延长工作日（必填，1–10 天）" in body  # yiwang_tongban's extend: max_extend_days 10
+    assert 'name="days" min="1" max="10"' in body
