@@ -276,6 +276,10 @@ def test_the_result_card_and_the_delivery_form_say_what_is_left_to_do(client):
     handling.application_deliver(actor=dept.actor("clerk"), application=done, method="online")
     page = client.get(_detail(done)).content.decode()
     assert '<details class="action-form"><summary><span class="action-name">再次送达</span>' in page
+    # A decided application without an electronic result (e.g. one from before the platform) says so.
+    Application.objects.filter(pk=done.pk).update(result_file=None)
+    page = client.get(_detail(done)).content.decode()
+    assert "本办件没有电子办理结果" in page and "作出决定后" not in page
 
 
 def test_form_values_from_the_region_picker_show_the_region_s_names(django_assert_num_queries):
