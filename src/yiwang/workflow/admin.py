@@ -80,6 +80,9 @@ class ProcessDefinitionAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: ProcessDefinition, form: Any, change: bool) -> None:
         # Saved through the action: a published or retired version is never changed in place.
+        if change and not form.has_changed():
+            self.message_user(request, "内容未修改，没有生成新版本", messages.INFO)
+            return
         try:
             saved = actions.definition_save(
                 actor=actor_from_request(request),
