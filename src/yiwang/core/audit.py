@@ -83,6 +83,20 @@ def _clean_ip(value: Any) -> str | None:
     return str(address)
 
 
+def _lock_head() -> tuple[int, str]:
+    """Lock the chain head and read it (two columns: this runs for every audited change)."""
+    locked = (
+        AuditChainHead.objects.select_for_update()
+        .filter(pk=HEAD_PK)
+        .values_list("last_sequence", "last_hash")
+    )
+    head = locked.first()
+    if head is None:  # the very first row
+        AuditChainHead.objects.get_or_create(pk=HEAD_PK)
+        head = locked.get()
+    return head
+
+
 def audit_record(
     *,
     actor: Any,
@@ -103,9 +117,9 @@ def audit_record(
     with transaction.atomic(savepoint=False):
         # The head row is the lock: PostgreSQL serialises appenders on it (SELECT … FOR UPDATE);
         # SQLite serialises whole write transactions (IMMEDIATE mode in the settings).
-        head, _ = AuditChainHead.objects.select_for_update().get_or_create(pk=HEAD_PK)
+        last_sequence, last_hash = _lock_head()
         event = AuditEvent(
-            sequence=head.last_sequence + 1,
+            sequence=last_sequence + 1,
             created_at=timezone.now(),
             actor=user if user is not None and user.pk else None,
             actor_label=str(getattr(actor, "label", "") or "")[:150],
@@ -115,11 +129,11 @@ def audit_record(
             summary=(summary or "")[:255],
             data=clean_data,
             ip_address=_clean_ip(getattr(actor, "ip_address", None)),
-            prev_hash=head.last_hash or GENESIS,
+            prev_hash=last_hash or GENESIS,
         )
         event.hash = compute_hash(event)
         event.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=head.pk).update(last_sequence=event.sequence, last_hash=event.hash)
+        AuditChainHead.objects.filter(pk=HEAD_PK).update(last_sequence=event.sequence, last_hash=event.hash)
     return event
 
 

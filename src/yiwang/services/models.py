@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models import Enterprise, Organization, Person, Region, StoredFile, TimeStampedModel
@@ -175,6 +177,20 @@ class MaterialRequirement(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    # A material is part of its item version: changing one moves the item's `updated_at`, the stamp
+    # under which the version's snapshot is cached (`services.snapshots`).
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self._touch_item()
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        result = super().delete(*args, **kwargs)
+        self._touch_item()
+        return result
+
+    def _touch_item(self) -> None:
+        ServiceItem.objects.filter(pk=self.item_id).update(updated_at=timezone.now())
 
 
 # Statuses of an application still being handled (not yet 办结/不予受理/撤回, not a draft).

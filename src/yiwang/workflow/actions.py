@@ -25,6 +25,7 @@ from yiwang.core.calendar import WorkCalendar, get_calendar
 from yiwang.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.models import Organization, Region, StoredFile
 from yiwang.core.notifications import notify
+from yiwang.core.snapshots import snapshot
 from yiwang.core.validators import schema_errors
 from yiwang.identity.actor import Actor
 from yiwang.workflow import engine, hooks
@@ -209,7 +210,9 @@ def _sync_handlers(instance: ProcessInstance, parsed: engine.Definition, *, new:
     )
 
 
-def _notice(instance: ProcessInstance, event: ProcessEvent) -> hooks.TransitionNotice:
+def _notice(
+    instance: ProcessInstance, event: ProcessEvent, obj: models.Model | None = None
+) -> hooks.TransitionNotice:
     return hooks.TransitionNotice(
         instance_id=str(instance.pk),
         definition_code=instance.definition.code,
@@ -223,44 +226,56 @@ def _notice(instance: ProcessInstance, event: ProcessEvent) -> hooks.TransitionN
         completed=instance.completed_at is not None,
         owner_user_id=instance.owner_id,
         instance=instance,
+        obj=obj,
     )
 
 
-def _announce(instance: ProcessInstance, event: ProcessEvent) -> None:
-    notice = _notice(instance, event)
+def _announce(instance: ProcessInstance, event: ProcessEvent, *, obj: models.Model | None = None) -> None:
+    notice = _notice(instance, event, obj)
     hooks.run_atomic(notice)
     transaction.on_commit(lambda: hooks.run_after_commit(notice))
 
 
-def instance_start(
+def _published_definition(code: str) -> ProcessDefinition:
+    """The published version of `code` (asked live), parsed, from its snapshot (`core.snapshots`)."""
+    try:  # at most one published version per code (workflow_definition_one_published)
+        pk, stamp = (
+            ProcessDefinition.objects.filter(code=code, status=ProcessDefinition.Status.PUBLISHED)
+            .values_list("pk", "updated_at")
+            .get()
+        )
+    except ProcessDefinition.DoesNotExist:
+        raise NotFound(f"流程 {code} 尚未发布", code="workflow_definition_not_found") from None
+
+    def load() -> ProcessDefinition:
+        row = ProcessDefinition.objects.get(pk=pk)
+        row.parsed  # noqa: B018 — parsed once, cached with the row
+        return row
+
+    # A published version never changes (`definition_save` starts the next one) and carries nothing
+    # that does: each process may keep its parsed copy.
+    return snapshot("workflow.definition", pk, stamp.timestamp(), load, local=True)
+
+
+def instance_prepare(
     *,
     actor: Actor,
     definition_code: str,
-    obj: models.Model,
     organization: Organization,
     title: str,
     owner: Any = None,
     region: Region | None = None,
     assignee: Any = None,
     sla: dict[str, Any] | None = None,
-    comment: str = "",
     now: datetime | None = None,
-    audit: bool = True,
 ) -> ProcessInstance:
-    """Start the latest published version of `definition_code` for domain object `obj`.
+    """An instance of the published version of `definition_code`, checked and with its clocks, not
+    yet saved: what it will be (its id, first state, deadline) is known before the domain object is
+    written, so the object can be inserted in step with it. `instance_start(prepared=…)` saves it.
 
-    `sla` overrides the definition's overall time limit (e.g. an item's promised days).
-    `audit=False`: the caller's own audit row for the same change, in the same transaction, names
-    the instance and its definition — one act, one audit row."""
+    `sla` overrides the definition's overall time limit (e.g. an item's promised days)."""
     now = now or timezone.now()
-    try:  # at most one published version per code (workflow_definition_one_published)
-        definition = ProcessDefinition.objects.get(
-            code=definition_code, status=ProcessDefinition.Status.PUBLISHED
-        )
-    except ProcessDefinition.DoesNotExist:
-        raise NotFound(f"流程 {definition_code} 尚未发布", code="workflow_definition_not_found") from None
-    if obj.pk is None:
-        raise InvalidInput("业务对象尚未保存，不能发起流程", code="workflow_object_unsaved")
+    definition = _published_definition(definition_code)
     parsed = definition.parsed
     owner_id = owner.pk if owner is not None else None
     verdict = judge_start(actor, parsed.start, organization=organization, owner_id=owner_id)
@@ -270,30 +285,73 @@ def instance_start(
         raise InvalidInput("时限应为 {working_days: n} 或 {working_hours: h}", code="workflow_sla_invalid")
     calendar = get_calendar()
     start = parsed.start_state
+    instance = ProcessInstance(
+        definition=definition,
+        title=title[:200],
+        state=start.code,
+        organization=organization,
+        origin_organization=organization,
+        region=region or organization.region,
+        owner=owner,
+        assignee=assignee,
+        started_at=now,
+        state_entered_at=now,
+    )
+    overall = engine.start_clock(
+        calendar,
+        now,
+        sla if sla is not None else parsed.sla,
+        warning_ratio=parsed.warning_ratio,
+        warning_before_hours=parsed.warning_before_hours,
+    )
+    _apply_clocks(instance, parsed, calendar, now, overall, _state_clock(calendar, parsed, start, now))
+    return instance
+
+
+def instance_start(
+    *,
+    actor: Actor,
+    obj: models.Model,
+    definition_code: str = "",
+    organization: Organization | None = None,
+    title: str = "",
+    owner: Any = None,
+    region: Region | None = None,
+    assignee: Any = None,
+    sla: dict[str, Any] | None = None,
+    comment: str = "",
+    now: datetime | None = None,
+    audit: bool = True,
+    prepared: ProcessInstance | None = None,
+) -> ProcessInstance:
+    """Start the latest published version of `definition_code` for domain object `obj` (the other
+    arguments as for `instance_prepare`), or the `prepared` instance.
+
+    `audit=False`: the caller's own audit row for the same change, in the same transaction, names
+    the instance and its definition — one act, one audit row."""
+    if prepared is not None:
+        instance = prepared
+    else:
+        if organization is None:
+            raise InvalidInput("发起流程须指定承办部门", code="workflow_organization_required")
+        instance = instance_prepare(
+            actor=actor,
+            definition_code=definition_code,
+            organization=organization,
+            title=title,
+            owner=owner,
+            region=region,
+            assignee=assignee,
+            sla=sla,
+            now=now,
+        )
+    if obj.pk is None:
+        raise InvalidInput("业务对象尚未保存，不能发起流程", code="workflow_object_unsaved")
+    definition, parsed = instance.definition, instance.definition.parsed
+    instance.content_type = ContentType.objects.get_for_model(obj)
+    instance.object_id = str(obj.pk)
     # No savepoint: a start that fails part-way must fail the caller's transaction with it.
     with transaction.atomic(savepoint=False):
-        instance = ProcessInstance(
-            definition=definition,
-            content_type=ContentType.objects.get_for_model(obj),
-            object_id=str(obj.pk),
-            title=title[:200],
-            state=start.code,
-            organization=organization,
-            origin_organization=organization,
-            region=region or organization.region,
-            owner=owner,
-            assignee=assignee,
-            started_at=now,
-            state_entered_at=now,
-        )
-        overall = engine.start_clock(
-            calendar,
-            now,
-            sla if sla is not None else parsed.sla,
-            warning_ratio=parsed.warning_ratio,
-            warning_before_hours=parsed.warning_before_hours,
-        )
-        _apply_clocks(instance, parsed, calendar, now, overall, _state_clock(calendar, parsed, start, now))
         instance.save(force_insert=True)
         _sync_handlers(instance, parsed, new=True)
         event = ProcessEvent(
@@ -301,11 +359,11 @@ def instance_start(
             action="start",
             action_name="发起",
             from_state="",
-            to_state=start.code,
+            to_state=instance.state,
             actor=actor.user,
             actor_label=actor.label,
             comment=comment,
-            created_at=now,
+            created_at=instance.started_at,
         )
         event.save(force_insert=True)
         if audit:
@@ -320,7 +378,7 @@ def instance_start(
                     "object": instance.object_id,
                 },
             )
-        _announce(instance, event)
+        _announce(instance, event, obj=obj)
     return instance
 
 

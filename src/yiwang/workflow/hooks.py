@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from django.db.models import Model
+
     from yiwang.workflow.models import ProcessInstance
 
 logger = logging.getLogger(__name__)
@@ -45,6 +47,8 @@ class TransitionNotice:
     owner_user_id: int | None = None  # the applicant's account, if the instance has one
     # The instance as the engine just saved it, so atomic-phase hooks need not read it again.
     instance: ProcessInstance | None = field(default=None, compare=False, repr=False)
+    # The domain object as the caller of `instance_start` holds it (start only), to compare with.
+    obj: Model | None = field(default=None, compare=False, repr=False)
 
 
 Callback = Callable[[TransitionNotice], None]

@@ -38,7 +38,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from yiwang.core.audit import audit_record
-from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from yiwang.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.files import (
     TYPE_EXTENSIONS,
     file_store,
@@ -57,6 +57,7 @@ from yiwang.services.models import (
     MaterialRequirement,
     ServiceItem,
 )
+from yiwang.services.snapshots import item_materials
 from yiwang.workflow import actions as workflow_actions
 from yiwang.workflow.hooks import TransitionNotice, on_transition
 from yiwang.workflow.models import ProcessInstance
@@ -402,7 +403,7 @@ def _raise_incomplete(
 
 
 def _requirements(item: ServiceItem) -> dict[str, MaterialRequirement]:
-    return {r.code: r for r in MaterialRequirement.objects.filter(item=item).order_by("sort_order", "pk")}
+    return {r.code: r for r in item_materials(item)}
 
 
 def _current_files(application: Application) -> dict[str, StoredFile]:
@@ -580,11 +581,41 @@ def application_submit(
     if item is None:
         raise InvalidInput("请指定申报的事项", code="application_item_required")
     key = _check_key(idempotency_key)
-    # A replay is found here; two racing first submissions are settled by the unique constraint on
-    # (applicant, idempotency_key) — the loser's IntegrityError below answers with the winner.
-    existing = _replayed(actor, key, item)
-    if existing is not None:
+    try:
+        return _file(
+            actor=actor,
+            user=user,
+            item=item,
+            key=key,
+            data=data,
+            materials=materials,
+            draft=draft,
+            enterprise=enterprise,
+            now=now,
+        )
+    except (DomainError, IntegrityError):
+        # A replay is noticed only when filing fails: on the unique constraint (applicant,
+        # idempotency_key) — also how two racing first submissions are settled — or on a check the
+        # first filing passed (say, the item has a newer version since). A first submission, the
+        # common case, pays no lookup; a replay's stored uploads go with the rolled-back rows.
+        existing = _replayed(actor, key, item)
+        if existing is None:
+            raise
         return existing
+
+
+def _file(
+    *,
+    actor: Actor,
+    user: Any,
+    item: ServiceItem,
+    key: str,
+    data: Any,
+    materials: Mapping[str, Any] | None,
+    draft: Application | None,
+    enterprise: Enterprise | None,
+    now: datetime | None,
+) -> Application:
     _check_item(item)
     data = _check_data(data)
     subject = applicant_subject(actor, item, enterprise or (draft.enterprise if draft is not None else None))
@@ -592,83 +623,74 @@ def application_submit(
     problems = form_data_errors(item, data, check_files=False)
     requirements = _requirements(item)
     now = now or timezone.now()
-    try:
-        with files_discarded_on_error(), transaction.atomic():
-            current: dict[str, StoredFile] = {}
-            if draft is not None:
-                draft = Application.objects.select_for_update().get(pk=draft.pk)
-                if draft.status != Application.Status.DRAFT:
-                    # Submitted meanwhile — by this very request's twin, or really a conflict.
-                    existing = _replayed(actor, key, item)
-                    if existing is not None:
-                        return existing
-                    raise Conflict("该草稿已提交", code="application_not_draft")
-                current = _current_files(draft)
-            failures: dict[str, InvalidInput] = {}
-            stored = _store_materials(actor, item, requirements, materials or {}, failures)
-            files = {**current, **stored}
-            data = fill_file_fields(item, data, {code: str(f.uid) for code, f in files.items()})
-            _raise_incomplete(problems, missing_materials(requirements, set(files), data), failures)
-            _validate_form(item, data, check_files=True)
-            number = next_application_no(item.implementation_code, timezone.localdate(now))
-            fields = {
-                "applicant": user,
-                "person_id": subject.person_id,
-                "enterprise": subject.enterprise,
-                "organization": item.organization,
-                "region": item.region,
-                "status": Application.Status.SUBMITTED,
-                "form_data": data,
-                "idempotency_key": key,
+    with files_discarded_on_error(), transaction.atomic():
+        current: dict[str, StoredFile] = {}
+        if draft is not None:
+            draft = Application.objects.select_for_update().get(pk=draft.pk)
+            if draft.status != Application.Status.DRAFT:
+                # Submitted meanwhile: by this very request's twin (a replay, answered above) or not.
+                raise Conflict("该草稿已提交", code="application_not_draft")
+            current = _current_files(draft)
+        failures: dict[str, InvalidInput] = {}
+        stored = _store_materials(actor, item, requirements, materials or {}, failures)
+        files = {**current, **stored}
+        data = fill_file_fields(item, data, {code: str(f.uid) for code, f in files.items()})
+        _raise_incomplete(problems, missing_materials(requirements, set(files), data), failures)
+        _validate_form(item, data, check_files=True)
+        number = next_application_no(item.implementation_code, timezone.localdate(now))
+        # Prepared first, so the row is inserted with its instance, status and deadline.
+        prepared = workflow_actions.instance_prepare(
+            actor=actor,
+            definition_code=item.process_definition_code,
+            organization=item.organization,
+            region=item.region,
+            title=f"{item.name}（{number}）",
+            owner=actor.user,
+            sla={"working_days": max(item.promised_days, 1)},
+            now=now,
+        )
+        fields = {
+            "applicant": user,
+            "person_id": subject.person_id,
+            "enterprise": subject.enterprise,
+            "organization": item.organization,
+            "region": item.region,
+            "status": Application.Status.SUBMITTED,
+            "form_data": data,
+            "idempotency_key": key,
+            "application_no": number,
+            "submitted_at": now,
+            "channel": "online",
+        }
+        application = draft if draft is not None else Application(item=item)
+        for name, value in fields.items():
+            setattr(application, name, value)
+        _follow(application, prepared, "start")
+        application.save(force_insert=draft is None)
+        _write_materials(application, requirements, stored, later=True, fresh=draft is None)
+        instance = workflow_actions.instance_start(
+            actor=actor,
+            obj=application,
+            prepared=prepared,
+            audit=False,  # the submission's audit row below names the instance
+        )
+        audit_record(
+            actor=actor,
+            action="services.application_submit",
+            obj=application,
+            summary=f"提交「{item.name}」申请，办件编号 {number}",
+            data={
                 "application_no": number,
-                "submitted_at": now,
-                "channel": "online",
-            }
-            if draft is not None:
-                application = draft
-                for name, value in fields.items():
-                    setattr(application, name, value)
-                application.save()
-            else:
-                application = Application.objects.create(item=item, **fields)
-            _write_materials(application, requirements, stored, later=True, fresh=draft is None)
-            instance = workflow_actions.instance_start(
-                actor=actor,
-                definition_code=item.process_definition_code,
-                obj=application,
-                organization=item.organization,
-                region=item.region,
-                title=f"{item.name}（{number}）",
-                owner=actor.user,
-                sla={"working_days": max(item.promised_days, 1)},
-                now=now,
-                audit=False,  # the submission's audit row below names the instance
-            )
-            # The status hook has written the same values to the row.
-            _follow(application, instance, "start")
-            audit_record(
-                actor=actor,
-                action="services.application_submit",
-                obj=application,
-                summary=f"提交「{item.name}」申请，办件编号 {number}",
-                data={
-                    "application_no": number,
-                    "item": item.implementation_code,
-                    "version": item.version,
-                    "instance": str(instance.pk),
-                    "definition": item.process_definition_code,
-                    "materials": sorted(files),
-                    "later": sorted(
-                        c for c, r in requirements.items() if r.source != MaterialRequirement.Source.UPLOAD
-                    ),
-                },
-            )
-    except IntegrityError:
-        # A concurrent submission with the same key won the race: answer with its application.
-        existing = _replayed(actor, key, item)
-        if existing is None:
-            raise
-        return existing
+                "item": item.implementation_code,
+                "version": item.version,
+                "instance": str(instance.pk),
+                "definition": item.process_definition_code,
+                "materials": sorted(files),
+                "later": sorted(
+                    c for c, r in requirements.items() if r.source != MaterialRequirement.Source.UPLOAD
+                ),
+            },
+        )
     return application
 
 
@@ -818,12 +840,14 @@ def keep_application_in_step(notice: TransitionNotice) -> None:
         return
     instance = notice.instance or ProcessInstance.objects.get(pk=notice.instance_id)
     if notice.action == "start":
-        # A new instance: nothing on the row to read first, one UPDATE puts it in step.
+        # A new instance: nothing on the row to read first, one UPDATE puts it in step — none when
+        # the row was inserted in step with its prepared instance (`application_submit`).
         fresh = Application(pk=int(notice.object_id))
         _follow(fresh, instance, "start")
-        Application.objects.filter(pk=fresh.pk).update(
-            **{name: getattr(fresh, name) for name in IN_STEP_FIELDS}, updated_at=timezone.now()
-        )
+        wanted = {name: getattr(fresh, name) for name in IN_STEP_FIELDS}
+        held = notice.obj if isinstance(notice.obj, Application) else None
+        if held is None or any(getattr(held, name) != value for name, value in wanted.items()):
+            Application.objects.filter(pk=fresh.pk).update(**wanted, updated_at=timezone.now())
         return
     application = (
         Application.objects.select_for_update(of=("self",))

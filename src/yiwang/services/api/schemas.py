@@ -4,6 +4,8 @@ from ninja import Schema
 
 from yiwang.services.models import Application
 
+STATUS_LABELS = dict(Application.Status.choices)
+
 
 class ApplicationNames(Schema):
     """Resolvers of the names an application row shows: its item (实施编码 and name), its department
@@ -28,4 +30,5 @@ class ApplicationNames(Schema):
 
     @staticmethod
     def resolve_status_label(obj: Application) -> str:
-        return str(obj.get_status_display())
+        # Not get_status_display(): it hashes the whole choices list on every call.
+        return str(STATUS_LABELS.get(obj.status, obj.status))

@@ -19,6 +19,9 @@ from yiwang.services.access import can_view_application
 from yiwang.services.constants import SPECIAL_PROCEDURES
 from yiwang.services.models import Application, ApplicationMaterial, MaterialRequirement, ServiceItem
 from yiwang.services.selectors import uid_or_not_found
+from yiwang.services.snapshots import item_materials, published_item
+
+__all__ = ["item_materials"]  # read by the views with the other selectors
 from yiwang.workflow.models import ProcessDefinition, ProcessEvent
 
 CORRECTION_ACTIONS = ("request_correction", "return_for_correction")
@@ -89,21 +92,26 @@ def application_materials(actor: Actor, application: Application) -> list[Applic
 
 
 def item_for_application(implementation_code: str) -> ServiceItem:
-    """The current published version of an item (the one new applications are filed under)."""
-    # get(), not first(): at most one current version per code, and an unordered query spares
-    # Django compiling an ORDER BY over the item's many columns.
+    """The current published version of an item (the one new applications are filed under), with its
+    department, region and materials.
+
+    Which version is current is asked live (publishing the next one flips it); its content comes
+    from `published_item`."""
     try:
-        return ServiceItem.objects.select_related("organization__region", "region").get(
-            implementation_code=implementation_code, is_current=True, status=ServiceItem.Status.PUBLISHED
+        # get(), not first(): at most one current version per code, and an unordered query spares
+        # Django compiling an ORDER BY.
+        pk, stamp = (
+            ServiceItem.objects.filter(
+                implementation_code=implementation_code,
+                is_current=True,
+                status=ServiceItem.Status.PUBLISHED,
+            )
+            .values_list("pk", "updated_at")
+            .get()
         )
     except ServiceItem.DoesNotExist:
         raise NotFound("事项不存在或暂未开放网上申报", code="service_item_not_found") from None
-
-
-def item_materials(item: ServiceItem) -> list[MaterialRequirement]:
-    return list(
-        MaterialRequirement.objects.filter(item=item).select_related("sample").order_by("sort_order", "pk")
-    )
+    return published_item(pk, stamp)
 
 
 def enterprises_of(actor: Actor) -> list[Enterprise]:

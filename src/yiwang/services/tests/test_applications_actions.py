@@ -23,6 +23,7 @@ from yiwang.services.actions.applications import (
     application_withdraw,
     condition_applies,
 )
+from yiwang.services.actions.catalogue import item_publish, item_update
 from yiwang.services.models import Application, ApplicationMaterial, ApplicationSequence, MaterialRequirement
 from yiwang.services.selectors.applications import application_timeline, correction_notice
 from yiwang.services.tests.applications_support import build_world, enterprise_agent, pdf, png, valid_data
@@ -106,6 +107,30 @@ def test_same_idempotency_key_gives_one_application_and_one_instance(world):
     # The same key of another applicant is another application.
     other = submit(world, user=world.other_citizen, key="same")
     assert other.pk != first.pk
+
+
+def test_a_replay_is_answered_even_after_the_item_has_a_newer_version(world):
+    """A replay is looked up only when filing fails — here on the superseded version's check."""
+    first = submit(world, key="same")
+    system = Actor.system()
+    item_publish(actor=system, item=item_update(actor=system, item=world.item, name="食品经营许可（新版）"))
+    world.item.refresh_from_db()
+    assert not world.item.is_current
+    again = submit(world, key="same")
+    assert again.pk == first.pk and again.item_id == world.item.pk
+    with pytest.raises(Conflict) as error:
+        submit(world, key="new")  # a new filing under the old version is refused
+    assert error.value.code == "application_item_unavailable"
+    assert Application.objects.count() == 1
+
+
+def test_the_row_is_inserted_in_step_with_its_workflow_instance(world):
+    application = submit(world)
+    stored = Application.objects.get(pk=application.pk)
+    instance = ProcessInstance.objects.get(pk=stored.process_instance_id)
+    assert instance.object_id == str(stored.pk)
+    assert (stored.status, stored.due_at) == (Application.Status.SUBMITTED, instance.deadline)
+    assert stored.is_open and stored.accepted_at is None and stored.completed_at is None
 
 
 def test_idempotency_key_reused_for_another_item_is_a_conflict(world):

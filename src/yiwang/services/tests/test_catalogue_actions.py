@@ -18,6 +18,7 @@ from yiwang.services.actions.catalogue import (
     material_update,
 )
 from yiwang.services.models import Application, MaterialRequirement, ServiceItem
+from yiwang.services.selectors.applications import item_for_application, item_materials
 from yiwang.services.selectors.catalogue import guide_for, item_get_current, item_get_version, item_versions
 from yiwang.services.tests.catalogue_support import *  # noqa: F403
 from yiwang.services.tests.factories import ServiceItemFactory, form_schema, form_ui
@@ -297,3 +298,25 @@ def test_old_versions_and_identity_are_fixed(world):
     with pytest.raises(Conflict) as exc:
         item_update(actor=actor, item=v1, name="旧版本")
     assert exc.value.code == "catalog_version_outdated"
+
+
+def test_a_current_version_is_read_live_and_its_snapshot_follows_its_materials(
+    world, django_assert_num_queries
+):
+    """Which version is current is asked every time (one narrow query); its content is a cached
+    snapshot that a change to one of its materials replaces."""
+    actor = Actor.for_user(world.catalog_admin)
+    v1 = ServiceItemFactory(organization=world.market)
+    code = v1.implementation_code
+    assert item_for_application(code).pk == v1.pk
+    expected = [m.code for m in v1.materials.order_by("sort_order", "pk")]
+    with django_assert_num_queries(1):
+        cached = item_for_application(code)
+        assert [m.code for m in item_materials(cached)] == expected
+        assert cached.organization.name == world.market.name
+    before = len(item_materials(cached))
+    MaterialRequirement.objects.create(item=v1, code="extra", name="补充材料", sort_order=99)
+    assert [m.code for m in item_materials(item_for_application(code))][before:] == ["extra"]
+    v2 = item_update(actor=actor, item=v1, name="新版名称")
+    item_publish(actor=actor, item=v2)
+    assert item_for_application(code).name == "新版名称"
