@@ -52,7 +52,7 @@ class ApplicationInboxFilters(Schema):
     status: StatusFilter = Field("open", description="open 办理中 / done 已结束 / 某一状态")
     item: str | None = Field(None, max_length=40, description="事项实施编码")
     overdue: bool = Field(False, description="只看已超期")
-    search: str | None = Field(None, max_length=64, description="办件编号（前缀）或申请人名称")
+    search: str | None = Field(None, max_length=64, description="办件编号的任一部分（如后几位）或申请人名称")
 
 
 class StaffApplicationOut(ApplicationNames):

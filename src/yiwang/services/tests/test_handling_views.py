@@ -104,6 +104,28 @@ def test_inbox_selector_is_two_queries_whatever_the_page(django_assert_num_queri
     assert len(rows) == 4 and len(instances) == 4
 
 
+def test_inbox_search_finds_the_last_digits_of_the_number_within_the_department():
+    """A window clerk types the end of the 办件编号: the day's sequence, or date + sequence."""
+    dept, other = Department(), Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    first, second = submitted(item), submitted(item)
+    foreign = submitted(organization=other.organization)
+    sequence, dated = first.application_no[-4:], first.application_no[-12:]
+    assert foreign.application_no.endswith(sequence)  # each 实施编码 counts from 0001 every day
+    assert not first.application_no.startswith(sequence)
+    actor = dept.actor("clerk")
+
+    def found(text):
+        return {row.uid for row in selectors.staff_inbox(actor, search=text)}
+
+    # Four digits may also occur inside a 实施编码: every number of the department containing them.
+    assert found(sequence) == {a.uid for a in (first, second) if sequence in a.application_no}
+    assert first.uid in found(sequence) and foreign.uid not in found(sequence)
+    assert found(dated) == {first.uid}
+    assert found(second.application_no[-12:]) == {second.uid}
+    assert found(f"  {dated}  ") == {first.uid}  # the box's spaces do not count
+
+
 def test_inbox_page_query_count_does_not_grow_with_rows(client):
     dept = Department()
     item = ServiceItemFactory(organization=dept.organization)
