@@ -84,17 +84,17 @@ def _clean_ip(value: Any) -> str | None:
 
 
 def _lock_head() -> tuple[int, str]:
-    """Lock the chain head and read it (two columns: this runs for every audited change)."""
+    """Lock the chain head and read it: two columns, unordered (this runs for every audited change)."""
     locked = (
         AuditChainHead.objects.select_for_update()
         .filter(pk=HEAD_PK)
         .values_list("last_sequence", "last_hash")
     )
-    head = locked.first()
-    if head is None:  # the very first row
+    try:
+        return locked.get()
+    except AuditChainHead.DoesNotExist:  # the very first row
         AuditChainHead.objects.get_or_create(pk=HEAD_PK)
-        head = locked.get()
-    return head
+        return locked.get()
 
 
 def audit_record(

@@ -152,13 +152,15 @@ class WorkCalendar:
         return count
 
     def _at(self, day: date, at: time) -> datetime:
-        return timezone.make_aware(datetime.combine(day, at), timezone.get_current_timezone())
+        return datetime.combine(day, at, tzinfo=timezone.get_default_timezone())
 
 
 def _local(moment: datetime) -> datetime:
+    """`moment` in the platform's zone (TIME_ZONE): office hours are the city's, whatever zone a
+    request may have activated — and the default zone is cached, the current one a context lookup."""
     if timezone.is_naive(moment):
         raise ValueError("时间必须带时区（aware datetime）")
-    return timezone.localtime(moment)
+    return moment.astimezone(timezone.get_default_timezone())
 
 
 def _seconds(start: time, end: time) -> int:

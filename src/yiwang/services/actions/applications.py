@@ -50,7 +50,7 @@ from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import application_file_visible
 from yiwang.services.eligibility import NOT_ONLINE, accepts_online, not_online_message
-from yiwang.services.forms import fill_file_fields, form_data_errors
+from yiwang.services.forms import file_bindings, fill_file_fields, form_data_errors
 from yiwang.services.models import (
     Application,
     ApplicationMaterial,
@@ -636,7 +636,8 @@ def _file(
         files = {**current, **stored}
         data = fill_file_fields(item, data, {code: str(f.uid) for code, f in files.items()})
         _raise_incomplete(problems, missing_materials(requirements, set(files), data), failures)
-        _validate_form(item, data, check_files=True)
+        if file_bindings(item):  # the first pass left out the file fields, now filled in
+            _validate_form(item, data, check_files=True)
         number = next_application_no(item.implementation_code, timezone.localdate(now))
         # Prepared first, so the row is inserted with its instance, status and deadline.
         prepared = workflow_actions.instance_prepare(
