@@ -612,18 +612,23 @@ class TickResult:
         return any(asdict(self).values())
 
 
-def instance_assign(*, actor: Actor, instance: ProcessInstance, assignee: Any) -> ProcessInstance:
+def instance_assign(
+    *, actor: Actor, instance: ProcessInstance, assignee: Any, now: datetime | None = None
+) -> ProcessInstance:
     """指派: make `assignee` (a staff member of the instance's department) the one handling it.
 
     The actor must be able to view the instance within its data scope; the assignee must belong to
-    the owning department. Audited; the history is not changed (assignment is not a state move)."""
+    the owning department. Audited, and recorded in the history as an internal `assign` event
+    (state unchanged; `fields` name the assignee and the previous one, pk and label), which the
+    readers show to staff only (`workflow.selectors.INTERNAL_ACTIONS`). Not a state move: the
+    clocks do not change and no transition hook runs, so the applicant is not notified."""
     from yiwang.identity.models import Membership
     from yiwang.workflow.permissions import VIEW_INSTANCE
 
     with transaction.atomic():
         locked = (
             ProcessInstance.objects.select_for_update(of=("self",))
-            .select_related("organization")
+            .select_related("organization", "assignee")
             .filter(pk=instance.pk)
             .first()
         )
@@ -641,9 +646,23 @@ def instance_assign(*, actor: Actor, instance: ProcessInstance, assignee: Any) -
             raise InvalidInput("被指派人不存在或已停用", code="workflow_assignee_invalid")
         if not Membership.objects.filter(user=assignee, organization_id=locked.organization_id).exists():
             raise InvalidInput("只能指派给本部门的工作人员", code="workflow_assignee_invalid")
-        previous = locked.assignee_id
+        previous, previous_user = locked.assignee_id, locked.assignee
         locked.assignee = assignee
         locked.save(update_fields=["assignee", "updated_at"])
+        fields: dict[str, Any] = {"assignee": assignee.pk, "assignee_label": str(assignee)}
+        if previous_user is not None:  # labelled like `Actor.label`: str(user)
+            fields.update(previous_assignee=previous, previous_assignee_label=str(previous_user))
+        ProcessEvent(
+            instance=locked,
+            action="assign",  # workflow.selectors.ASSIGN_ACTION (actions may not import selectors)
+            action_name="指派",
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=actor.user,
+            actor_label=actor.label,
+            fields=fields,
+            created_at=now or timezone.now(),
+        ).save(force_insert=True)
         audit_record(
             actor=actor,
             action="workflow.instance_assign",

@@ -15,9 +15,20 @@ from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
 from yiwang.workflow.models import ProcessDefinition, ProcessEvent, ProcessInstance
-from yiwang.workflow.permissions import VIEW_DEFINITION, can_perform, can_view, handler_q, visible_q
+from yiwang.workflow.permissions import (
+    VIEW_DEFINITION,
+    VIEW_INSTANCE,
+    can_perform,
+    can_view,
+    handler_q,
+    visible_q,
+)
 
 _RELATED = ("definition", "organization", "region", "owner", "assignee", "content_type")
+# History events that are the department's internal business (written by `actions.instance_assign`):
+# shown to staff, never to the applicant, and no activity of the applicant's matter.
+ASSIGN_ACTION = "assign"
+INTERNAL_ACTIONS = (ASSIGN_ACTION,)
 
 
 @dataclass(frozen=True)
@@ -110,11 +121,13 @@ def instances_owned_by(actor: Actor, *, active: bool | None = None) -> QuerySet[
     """我的事项: the actor's own instances (they are the `owner`, i.e. the applicant's account),
     most recent activity first. `active=True` keeps the open ones, `False` the completed ones.
 
-    Each row carries `last_activity_at` (the time of its latest history event)."""
+    Each row carries `last_activity_at` (the time of its latest history event the applicant sees:
+    internal events such as 指派 do not count)."""
     if actor.user_id is None:
         return ProcessInstance.objects.none()
     latest_event = (
         ProcessEvent.objects.filter(instance=OuterRef("pk"))
+        .exclude(action__in=INTERNAL_ACTIONS)
         .order_by("-created_at", "-pk")
         .values("created_at")
     )
@@ -149,16 +162,32 @@ def instance_for_object(actor: Actor, obj: models.Model) -> ProcessInstance | No
     return instance
 
 
+def _sees_internal_history(actor: Actor, instance: ProcessInstance) -> bool:
+    """May the actor see the internal events (`INTERNAL_ACTIONS`) of an instance they can view?
+    Everyone but its owner (the applicant) may, unless the owner also holds the view permission
+    over it (staff handling their own matter)."""
+    if actor.is_system or actor.is_superuser or instance.owner_id is None:
+        return True
+    if actor.user_id != instance.owner_id:
+        return True
+    return actor.can_reach(
+        VIEW_INSTANCE,
+        organization_id=instance.organization_id,
+        organization_path=instance.organization.path,
+        region_path=instance.region_path,
+        owner_id=instance.owner_id,
+    )
+
+
 def history_for(instance: ProcessInstance, actor: Actor) -> QuerySet[ProcessEvent]:
-    """办理历史 of an instance, oldest first (NotFound when the actor may not see the instance)."""
+    """办理历史 of an instance, oldest first (NotFound when the actor may not see the instance).
+    The applicant does not see the internal events (指派)."""
     if not can_view(actor, instance):
         raise NotFound("流程实例不存在或无权查看", code="workflow_instance_not_found")
-    return (
-        ProcessEvent.objects.filter(instance=instance)
-        .select_related("actor")
-        .prefetch_related("attachments")
-        .order_by("created_at", "pk")
-    )
+    events = ProcessEvent.objects.filter(instance=instance)
+    if not _sees_internal_history(actor, instance):
+        events = events.exclude(action__in=INTERNAL_ACTIONS)
+    return events.select_related("actor").prefetch_related("attachments").order_by("created_at", "pk")
 
 
 def definitions_for(

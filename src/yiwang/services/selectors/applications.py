@@ -18,11 +18,13 @@ from yiwang.identity.actor import Actor
 from yiwang.services.access import can_view_application
 from yiwang.services.constants import SPECIAL_PROCEDURES
 from yiwang.services.models import Application, ApplicationMaterial, MaterialRequirement, ServiceItem
+from yiwang.services.permissions import VIEW_APPLICATION
 from yiwang.services.selectors import uid_or_not_found
 from yiwang.services.snapshots import item_materials, published_item
 
 __all__ = ["item_materials"]  # read by the views with the other selectors
 from yiwang.workflow.models import ProcessDefinition, ProcessEvent
+from yiwang.workflow.selectors import ASSIGN_ACTION, INTERNAL_ACTIONS
 
 CORRECTION_ACTIONS = ("request_correction", "return_for_correction")
 NOT_FOUND_MESSAGE = "办件不存在或无权访问"
@@ -194,22 +196,47 @@ def _material_names(application: Application, values: Any) -> tuple[list[str], l
     return names, codes
 
 
-def application_timeline(actor: Actor, application: Application) -> list[TimelineRow]:
-    """办理进度: the workflow history of an application (oldest first), with field labels, and the
-    full list of materials of every correction request (一次告知)."""
+def _sees_internal(actor: Actor, application: Application) -> bool:
+    """Staff of the application's department (its view permission in scope), not its applicant."""
+    return actor.is_system or actor.can_reach(
+        VIEW_APPLICATION,
+        organization_id=application.organization_id,
+        organization_path=application.organization.path,
+        region_path=application.region.path,
+    )
+
+
+def _assign_fields(values: dict[str, Any]) -> list[dict[str, str]]:
+    """指派: to whom (and from whom), by the labels the event recorded — never the user ids."""
+    fields = [{"label": "指派给", "value": str(values.get("assignee_label") or "")}]
+    if values.get("previous_assignee_label"):
+        fields.append({"label": "原承办人", "value": str(values["previous_assignee_label"])})
+    return fields
+
+
+def application_timeline(
+    actor: Actor, application: Application, *, internal: bool = False
+) -> list[TimelineRow]:
+    """办理进度 / 办理记录: the workflow history of an application (oldest first), with field labels,
+    and the full list of materials of every correction request (一次告知).
+
+    `internal=True` (the staff pages) adds the department's internal events (指派, see
+    `workflow.selectors.INTERNAL_ACTIONS`), for staff within the view scope only; the applicant's
+    pages and API never show them."""
     if not can_view_application(actor, application):
         raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
     if application.process_instance_id is None:
         return []
+    history = ProcessEvent.objects.filter(instance_id=application.process_instance_id)
+    if not (internal and _sees_internal(actor, application)):
+        history = history.exclude(action__in=INTERNAL_ACTIONS)
     events = list(
-        ProcessEvent.objects.filter(instance_id=application.process_instance_id)
-        .annotate(
+        history.annotate(
             definition_id=F("instance__definition_id"),
             has_attachments=Exists(
                 ProcessEvent.attachments.through.objects.filter(processevent_id=OuterRef("pk"))
             ),
-        )
-        .order_by("created_at", "pk")
+        ).order_by("created_at", "pk")
     )
     if not events:
         return []
@@ -222,7 +249,10 @@ def application_timeline(actor: Actor, application: Application) -> list[Timelin
         action = parsed.actions.get(event.action)
         fields: list[dict[str, str]] = []
         missing: list[str] = []
-        for name, value in (event.fields or {}).items() if isinstance(event.fields, dict) else []:
+        values = event.fields if isinstance(event.fields, dict) else {}
+        if event.action == ASSIGN_ACTION:
+            fields, values = _assign_fields(values), {}
+        for name, value in values.items():
             if value in (None, "", []):
                 continue
             if name == "materials":

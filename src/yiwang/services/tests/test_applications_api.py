@@ -233,3 +233,21 @@ def test_a_draft_is_deleted_by_its_applicant_only_and_a_filed_one_never(client, 
     filed = submitted(client, world)
     response = client.delete(f"{BASE}/{filed['uid']}")
     assert response.status_code == 409 and response.json()["code"] == "application_not_draft"
+
+
+def test_the_detail_does_not_show_internal_assignments(client, world):
+    """指派 is the department's business: the applicant's 办理进度 in the API leaves it out."""
+    from yiwang.identity.tests.factories import make_staff
+    from yiwang.services.actions.handling import application_assign
+
+    assigner = make_staff(world.market, role_code="window_clerk", display_name="窗口赵")
+    application = submitted(client, world)
+    row = Application.objects.get(uid=application["uid"])
+    application_assign(actor=world.actor(assigner), application=row, to_user=world.clerk)
+    assert ProcessInstance.objects.get(pk=row.process_instance_id).assignee_id == world.clerk.pk
+
+    response = client.get(f"{BASE}/{application['uid']}")
+    assert response.status_code == 200
+    assert [step["action"] for step in response.json()["timeline"]] == ["start"]
+    text = response.content.decode()
+    assert "指派" not in text and "窗口张" not in text and "窗口赵" not in text

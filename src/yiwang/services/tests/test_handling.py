@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.files import file_open_for
@@ -27,6 +30,7 @@ from yiwang.services.tests.staff_support import (
     submitted,
 )
 from yiwang.workflow.models import ProcessEvent, ProcessInstance
+from yiwang.workflow.selectors import instances_owned_by
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("definitions")]
 
@@ -508,6 +512,51 @@ def test_assign_to_colleague_only():
     assert error.value.message == "只能指派给本部门的工作人员"
     assert _instance(application).assignee_id == dept.approver.pk
     assert AuditEvent.objects.filter(action="services.application_assign").count() == 1
+
+
+CLOCKS = ("state", "state_entered_at", "deadline", "state_deadline", "due_at", "warning_at", "overdue")
+
+
+def test_an_assignment_is_in_the_staff_record_only_and_moves_no_clock(django_capture_on_commit_callbacks):
+    """The clerk hands the application to 窗口张, then to 审批李: staff read both in the 办理记录 with
+    names; the applicant neither sees nor hears of them, and no deadline or activity date moves."""
+    dept = Department()
+    window = make_staff(dept.organization, role_code="window_clerk", display_name="窗口张")
+    approver = make_staff(dept.organization, role_code="approver", display_name="审批李")
+    application = submitted(organization=dept.organization, now=timezone.now() - timedelta(hours=1))
+    applicant = Actor.for_user(application.applicant)
+    instance = _instance(application)
+    clocks = {name: getattr(instance, name) for name in CLOCKS}
+    (before,) = instances_owned_by(applicant)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        handling.application_assign(actor=dept.actor("clerk"), application=application, to_user=window)
+        handling.application_assign(actor=dept.actor("clerk"), application=application, to_user=approver)
+
+    rows = application_timeline(dept.actor("approver"), application, internal=True)
+    assert [(r.action, r.action_name) for r in rows] == [
+        ("start", "提交申请"),
+        ("assign", "指派"),
+        ("assign", "指派"),
+    ]
+    assert rows[1].actor_label == str(dept.clerk) and rows[1].from_state == rows[1].to_state == "submitted"
+    assert rows[1].fields == [{"label": "指派给", "value": "窗口张"}]
+    assert rows[2].fields == [
+        {"label": "指派给", "value": "审批李"},
+        {"label": "原承办人", "value": "窗口张"},
+    ]
+    # The applicant's 办理进度 has no internal rows, even when asked for them; nor the plain staff call.
+    for actor, internal in ((applicant, False), (applicant, True), (dept.actor("approver"), False)):
+        assert [r.action for r in application_timeline(actor, application, internal=internal)] == ["start"]
+    instance = _instance(application)
+    assert {name: getattr(instance, name) for name in CLOCKS} == clocks
+    (after,) = instances_owned_by(applicant)
+    assert after.last_activity_at == before.last_activity_at
+    assert not Notification.objects.filter(recipient=application.applicant).exists()
+    # Whereas a real move does tell the applicant (the hooks ran above and stayed silent).
+    with django_capture_on_commit_callbacks(execute=True):
+        handling.application_accept(actor=dept.actor("clerk"), application=application)
+    assert Notification.objects.filter(recipient=application.applicant).count() == 1
 
 
 def test_notes_are_internal():

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from yiwang.identity.actor import Actor
-from yiwang.identity.tests.factories import CitizenFactory
+from yiwang.identity.tests.factories import CitizenFactory, make_staff
 from yiwang.services.actions import handling
 from yiwang.services.models import Application, ApplicationNote
 from yiwang.services.selectors import handling as selectors
@@ -371,3 +371,49 @@ def test_the_extension_form_states_the_definition_s_limit(client):
     body = _login(client, dept.approver).get(_detail(application)).content.decode()
     assert "延长工作日（必填，1–10 天）" in body  # yiwang_tongban's extend: max_extend_days 10
     assert 'name="days" min="1" max="10"' in body
+
+
+def _timeline_section(body: str) -> str:
+    start = body.index('id="timeline-title"')
+    return body[start : body.index("</section>", start)]
+
+
+def test_the_staff_record_shows_who_assigned_to_whom_the_applicant_page_does_not(client):
+    dept = Department()
+    window = make_staff(dept.organization, role_code="window_clerk", display_name="窗口张")
+    approver = make_staff(dept.organization, role_code="approver", display_name="审批李")
+    application = submitted(organization=dept.organization)
+    _login(client, dept.clerk)
+    client.post(_act(application), {"op": "assign", "assignee": str(window.pk)})
+    client.post(_act(application), {"op": "assign", "assignee": str(approver.pk)})
+    assert ProcessInstance.objects.get(pk=application.process_instance_id).assignee_id == approver.pk
+
+    record = _timeline_section(client.get(_detail(application)).content.decode())
+    assert record.count('<div class="timeline-head">指派</div>') == 2
+    assert f"{dept.clerk}</div>" in record  # who assigned
+    assert "<dt>指派给</dt><dd>窗口张</dd>" in record
+    assert "<dt>指派给</dt><dd>审批李</dd><dt>原承办人</dt><dd>窗口张</dd>" in record
+    assert f"<dd>{window.pk}</dd>" not in record and f"<dd>{approver.pk}</dd>" not in record
+
+    client.logout()
+    mine = reverse("services:application", kwargs={"uid": application.uid})
+    body = _login(client, application.applicant).get(mine).content.decode()
+    assert "办理进度" in body and "提交申请" in body
+    assert "指派" not in body and "窗口张" not in body and "审批李" not in body
+
+
+def test_assignment_rows_cost_the_staff_page_no_query(client):
+    dept = Department()
+    window = make_staff(dept.organization, role_code="window_clerk", display_name="窗口张")
+    application = submitted(organization=dept.organization)
+    handling.application_assign(actor=dept.actor("clerk"), application=application, to_user=window)
+    _login(client, dept.clerk)
+    client.get(_detail(application))
+    with CaptureQueriesContext(connection) as few:
+        client.get(_detail(application))
+    for colleague in (dept.approver, window, dept.approver):
+        handling.application_assign(actor=dept.actor("clerk"), application=application, to_user=colleague)
+    with CaptureQueriesContext(connection) as many:
+        body = client.get(_detail(application)).content.decode()
+    assert _timeline_section(body).count('<div class="timeline-head">指派</div>') == 4
+    assert len(many.captured_queries) == len(few.captured_queries)

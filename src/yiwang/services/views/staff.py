@@ -155,7 +155,7 @@ def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
         "applicant": applicant,
         "form_rows": form_rows,
         "materials": application_selectors.application_materials(actor, application),
-        "timeline": application_selectors.application_timeline(actor, application),
+        "timeline": application_selectors.application_timeline(actor, application, internal=True),
         "notes": selectors.notes_for(actor, application),
         "extension_requests": requests,
         "deliveries": selectors.deliveries_for(application),
