@@ -2,7 +2,8 @@
 
 Each row's hash is HMAC-SM3(key, canonical JSON of its content ‖ previous row's hash). The chain
 head row (`AuditChainHead`, pk=1) is locked while appending, so concurrent writers produce one
-linear chain. `verify_chain` recomputes every hash and reports edited, deleted and inserted rows.
+linear chain; a database trigger moves it to every inserted row, whatever inserted it.
+`verify_chain` recomputes every hash and reports edited, deleted and inserted rows.
 
 Limits (by design of any self-contained chain): someone holding the HMAC key can forge a whole new
 chain, and someone who deletes the last rows *and* rewinds the head row to an earlier row's hash
@@ -132,8 +133,8 @@ def audit_record(
             prev_hash=last_hash or GENESIS,
         )
         event.hash = compute_hash(event)
+        # The database moves the head to this row (trigger core_auditevent_moves_head, core/0007).
         event.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=HEAD_PK).update(last_sequence=event.sequence, last_hash=event.hash)
     return event
 
 
@@ -207,7 +208,9 @@ class _Walker:
                     )
                 )
             else:
-                problems.append(ChainProblem(seq, "edited", f"第 {seq} 条审计记录内容与签名不符（被篡改）"))
+                problems.append(
+                    ChainProblem(seq, "edited", f"第 {seq} 条审计记录内容与签名不符（被篡改或伪造）")
+                )
         elif event.prev_hash != self.expected_prev and not gap:
             problems.append(
                 ChainProblem(seq, "deleted", f"第 {seq} 条审计记录的前序哈希不符（前面的记录被删除或替换）")

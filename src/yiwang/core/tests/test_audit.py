@@ -209,6 +209,17 @@ def test_detects_every_row_deleted():
     assert _kinds(verify_chain()) == [(3, "truncated")]
 
 
+def test_the_head_follows_every_inserted_row_whatever_inserted_it():
+    rows = _chain(2)
+    with connection.cursor() as cursor:  # not through audit_record: raw SQL
+        cursor.execute(
+            f"INSERT INTO {_table()} (sequence, created_at, actor_label, action, object_type, object_id, "  # noqa: S608
+            "summary, data, prev_hash, hash) VALUES (3, %s, '', 'x', '', '', '', '{}', %s, %s)",
+            [rows[-1].created_at, rows[-1].hash, "e" * 64],
+        )
+    assert AuditChainHead.objects.values_list("last_sequence", "last_hash").get() == (3, "e" * 64)
+
+
 def test_detects_a_forged_row_appended_after_the_head():
     rows = _chain(3)
     AuditEvent(
@@ -219,9 +230,11 @@ def test_detects_a_forged_row_appended_after_the_head():
         prev_hash=rows[-1].hash,
         hash="a" * 64,
     ).save()
-
-    problems = verify_chain()
-    assert _kinds(problems) == [(4, "inserted")]
+    # The head followed it (trigger): the forgery is the chain's tip, with a signature that fails.
+    assert _kinds(verify_chain()) == [(4, "edited")]
+    # Had the head been put back (or the trigger dropped), the row is one past the head.
+    AuditChainHead.objects.update(last_sequence=3, last_hash=rows[-1].hash)
+    assert _kinds(verify_chain()) == [(4, "inserted")]
 
 
 def test_detects_a_forged_row_even_when_the_head_is_moved_to_it():

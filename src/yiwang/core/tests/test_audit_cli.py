@@ -65,7 +65,7 @@ def test_edited_row_fails():
     _chain(4)
     _sql("UPDATE {table} SET summary = %s WHERE sequence = %s", ["改", 2])
     err = _verify_fails()
-    assert "[edited] #2 第 2 条审计记录内容与签名不符（被篡改）" in err
+    assert "[edited] #2 第 2 条审计记录内容与签名不符（被篡改或伪造）" in err
     assert "发现 1 个问题" in err
 
 
@@ -90,7 +90,8 @@ def test_inserted_forged_row_fails():
             )
         ]
     )
-    assert "[inserted] #3" in _verify_fails()
+    # The head follows the insert (trigger), so the forgery is the chain's tip with a bad signature.
+    assert "[edited] #3 第 3 条审计记录内容与签名不符（被篡改或伪造）" in _verify_fails()
 
 
 def test_anchor_catches_truncation_with_a_rewound_head():
