@@ -121,19 +121,24 @@ def can_perform(actor: Actor, instance: ProcessInstance, action: Action) -> bool
     return judge(actor, instance, action) is Verdict.ALLOWED
 
 
+def views_in_scope(actor: Actor, instance: ProcessInstance) -> bool:
+    """Does the actor hold the view permission over the instance's department and region?"""
+    return actor.can_reach(
+        VIEW_INSTANCE,
+        organization_id=instance.organization_id,
+        organization_path=instance.organization.path,
+        region_path=instance.region_path,
+        owner_id=instance.owner_id,
+    )
+
+
 def can_view(actor: Actor, instance: ProcessInstance) -> bool:
     """View = the view permission in scope, being the applicant, or being able to act now."""
     if actor.is_system or actor.is_superuser:
         return True
     if actor.user_id is not None and instance.owner_id == actor.user_id:
         return True
-    if actor.can_reach(
-        VIEW_INSTANCE,
-        organization_id=instance.organization_id,
-        organization_path=instance.organization.path,
-        region_path=instance.region_path,
-        owner_id=instance.owner_id,
-    ):
+    if views_in_scope(actor, instance):
         return True
     if instance.completed_at is not None:
         return False

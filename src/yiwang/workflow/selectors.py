@@ -17,10 +17,10 @@ from yiwang.identity.actor import Actor
 from yiwang.workflow.models import ProcessDefinition, ProcessEvent, ProcessInstance
 from yiwang.workflow.permissions import (
     VIEW_DEFINITION,
-    VIEW_INSTANCE,
     can_perform,
     can_view,
     handler_q,
+    views_in_scope,
     visible_q,
 )
 
@@ -168,15 +168,7 @@ def _sees_internal_history(actor: Actor, instance: ProcessInstance) -> bool:
     over it (staff handling their own matter)."""
     if actor.is_system or actor.is_superuser or instance.owner_id is None:
         return True
-    if actor.user_id != instance.owner_id:
-        return True
-    return actor.can_reach(
-        VIEW_INSTANCE,
-        organization_id=instance.organization_id,
-        organization_path=instance.organization.path,
-        region_path=instance.region_path,
-        owner_id=instance.owner_id,
-    )
+    return actor.user_id != instance.owner_id or views_in_scope(actor, instance)
 
 
 def history_for(instance: ProcessInstance, actor: Actor) -> QuerySet[ProcessEvent]:
