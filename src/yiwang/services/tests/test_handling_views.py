@@ -388,7 +388,9 @@ def test_the_staff_record_shows_who_assigned_to_whom_the_applicant_page_does_not
     client.post(_act(application), {"op": "assign", "assignee": str(approver.pk)})
     assert ProcessInstance.objects.get(pk=application.process_instance_id).assignee_id == approver.pk
 
-    record = _timeline_section(client.get(_detail(application)).content.decode())
+    page = client.get(_detail(application)).content.decode()
+    assert '承办人 <span id="assignee">审批李</span>' in page  # the one handling it now, in the header
+    record = _timeline_section(page)
     assert record.count('<div class="timeline-head">指派</div>') == 2
     assert f"{dept.clerk}</div>" in record  # who assigned
     assert "<dt>指派给</dt><dd>窗口张</dd>" in record
