@@ -10,6 +10,7 @@ its own copy of the row, so no request can change another's."""
 from __future__ import annotations
 
 import copy
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -20,6 +21,7 @@ T = TypeVar("T")
 
 LOCAL_ENTRIES = 256
 _local: OrderedDict[str, Any] = OrderedDict()
+_local_lock = threading.Lock()  # threaded servers share the process's copies
 
 
 def snapshot(
@@ -29,13 +31,16 @@ def snapshot(
     Django's cache, or, `local`, in this process for as long as it is among the last used)."""
     key = f"snapshot:{kind}:{pk}:{stamp}"
     if local:
-        value = _local.get(key)
+        with _local_lock:
+            value = _local.get(key)
+            if value is not None:
+                _local.move_to_end(key)
         if value is None:
-            value = _local[key] = load()
-            if len(_local) > LOCAL_ENTRIES:
-                _local.popitem(last=False)
-        else:
-            _local.move_to_end(key)
+            value = load()  # outside the lock: a query; two threads may both load, one copy stays
+            with _local_lock:
+                _local[key] = value
+                if len(_local) > LOCAL_ENTRIES:
+                    _local.popitem(last=False)
         return copy.copy(value)
     value = cache.get(key)
     if value is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from yiwang.core import snapshots
 from yiwang.core.models import Organization
 from yiwang.core.snapshots import snapshot
 from yiwang.core.tests.factories import OrganizationFactory
@@ -25,3 +26,22 @@ def test_loads_once_per_stamp_and_hands_out_copies(db, local):
     assert len(loads) == 1
     snapshot("test.org", organization.pk, "v2", load, timeout=60, local=local)
     assert len(loads) == 2  # a new stamp is a new snapshot
+
+
+def test_the_process_keeps_only_the_last_used_copies(monkeypatch):
+    monkeypatch.setattr(snapshots, "LOCAL_ENTRIES", 2)
+    monkeypatch.setattr(snapshots, "_local", snapshots.OrderedDict())
+    loads = []
+
+    def loader(n):
+        def load():
+            loads.append(n)
+            return [n]
+
+        return load
+
+    for n in (1, 2, 1, 3):  # 1 is used again before 3 comes: 2 is the one dropped
+        snapshot("test.bounded", n, "s", loader(n), local=True)
+    snapshot("test.bounded", 1, "s", loader(1), local=True)
+    snapshot("test.bounded", 2, "s", loader(2), local=True)
+    assert loads == [1, 2, 3, 2]
