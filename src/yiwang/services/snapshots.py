@@ -2,7 +2,8 @@
 
 A published version never changes (an edit makes the next version: `item_update`; the admin and
 the material actions change drafts only), so its snapshot is cached under its id and `updated_at`
-(which a material's save also moves), through `core.snapshots`. Which version is current is always
+(which a material's save also moves), through `core.snapshots`, in each process's memory (reading
+it back from Django's cache meant unpickling the item and its materials on every submission). Which version is current is always
 asked live by the caller."""
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def published_item(pk: int, stamp: datetime) -> ServiceItem:
             .get(pk=pk)
         )
 
-    return snapshot("services.item", pk, stamp.timestamp(), load, timeout=ITEM_SNAPSHOT_SECONDS)
+    return snapshot("services.item", pk, stamp.timestamp(), load, timeout=ITEM_SNAPSHOT_SECONDS, local=True)
 
 
 def _materials_qs() -> QuerySet[MaterialRequirement]:

@@ -20,6 +20,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from yiwang.core import compiled
 from yiwang.core.audit import audit_record
 from yiwang.core.calendar import WorkCalendar, get_calendar
 from yiwang.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -238,14 +239,17 @@ def _announce(instance: ProcessInstance, event: ProcessEvent, *, obj: models.Mod
 
 def _published_definition(code: str) -> ProcessDefinition:
     """The published version of `code` (asked live), parsed, from its snapshot (`core.snapshots`)."""
-    try:  # at most one published version per code (workflow_definition_one_published)
-        pk, stamp = (
-            ProcessDefinition.objects.filter(code=code, status=ProcessDefinition.Status.PUBLISHED)
-            .values_list("pk", "updated_at")
-            .get()
-        )
-    except ProcessDefinition.DoesNotExist:
-        raise NotFound(f"流程 {code} 尚未发布", code="workflow_definition_not_found") from None
+    # Compiled once per code (`core.compiled`); at most one published version per code
+    # (workflow_definition_one_published).
+    found = compiled.one(
+        ("workflow.published_definition", code),
+        lambda: ProcessDefinition.objects.filter(
+            code=code, status=ProcessDefinition.Status.PUBLISHED
+        ).values_list("pk", "updated_at"),
+    )
+    if found is None:
+        raise NotFound(f"流程 {code} 尚未发布", code="workflow_definition_not_found")
+    pk, stamp = found
 
     def load() -> ProcessDefinition:
         row = ProcessDefinition.objects.get(pk=pk)
@@ -352,7 +356,7 @@ def instance_start(
     instance.object_id = str(obj.pk)
     # No savepoint: a start that fails part-way must fail the caller's transaction with it.
     with transaction.atomic(savepoint=False):
-        instance.save(force_insert=True)
+        compiled.insert(instance)
         _sync_handlers(instance, parsed, new=True)
         event = ProcessEvent(
             instance=instance,
@@ -365,7 +369,7 @@ def instance_start(
             comment=comment,
             created_at=instance.started_at,
         )
-        event.save(force_insert=True)
+        compiled.insert(event)
         if audit:
             audit_record(
                 actor=actor,
@@ -566,7 +570,7 @@ def transition(
             fields=fields,
             created_at=now,
         )
-        event.save(force_insert=True)
+        compiled.insert(event)
         if files:
             event.attachments.set(files)
         audit_record(
@@ -652,7 +656,7 @@ def instance_assign(
         fields: dict[str, Any] = {"assignee": assignee.pk, "assignee_label": str(assignee)}
         if previous_user is not None:  # labelled like `Actor.label`: str(user)
             fields.update(previous_assignee=previous, previous_assignee_label=str(previous_user))
-        ProcessEvent(
+        event = ProcessEvent(
             instance=locked,
             action="assign",  # workflow.selectors.ASSIGN_ACTION (actions may not import selectors)
             action_name="指派",
@@ -662,7 +666,8 @@ def instance_assign(
             actor_label=actor.label,
             fields=fields,
             created_at=now or timezone.now(),
-        ).save(force_insert=True)
+        )
+        compiled.insert(event)
         audit_record(
             actor=actor,
             action="workflow.instance_assign",

@@ -45,3 +45,22 @@ def test_the_process_keeps_only_the_last_used_copies(monkeypatch):
     snapshot("test.bounded", 1, "s", loader(1), local=True)
     snapshot("test.bounded", 2, "s", loader(2), local=True)
     assert loads == [1, 2, 3, 2]
+
+
+def test_a_local_copy_with_a_timeout_is_loaded_again_once_it_expires(monkeypatch):
+    monkeypatch.setattr(snapshots, "_local", snapshots.OrderedDict())
+    clock = [1000.0]
+    monkeypatch.setattr(snapshots, "_clock", lambda: clock[0])
+    loads = []
+
+    def load():
+        loads.append(1)
+        return ["部门名称"]
+
+    snapshot("test.expiring", 1, "s", load, timeout=60, local=True)
+    clock[0] += 59
+    snapshot("test.expiring", 1, "s", load, timeout=60, local=True)
+    assert len(loads) == 1  # still fresh
+    clock[0] += 2
+    snapshot("test.expiring", 1, "s", load, timeout=60, local=True)
+    assert len(loads) == 2  # what it carries along (a department's name) lags at most `timeout`

@@ -12,6 +12,7 @@ from uuid import UUID
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 
+from yiwang.core import compiled
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
@@ -99,20 +100,18 @@ def item_for_application(implementation_code: str) -> ServiceItem:
 
     Which version is current is asked live (publishing the next one flips it); its content comes
     from `published_item`."""
-    try:
-        # get(), not first(): at most one current version per code, and an unordered query spares
-        # Django compiling an ORDER BY.
-        pk, stamp = (
-            ServiceItem.objects.filter(
-                implementation_code=implementation_code,
-                is_current=True,
-                status=ServiceItem.Status.PUBLISHED,
-            )
-            .values_list("pk", "updated_at")
-            .get()
-        )
-    except ServiceItem.DoesNotExist:
-        raise NotFound("事项不存在或暂未开放网上申报", code="service_item_not_found") from None
+    # Compiled once per code (`core.compiled`); at most one current version per code.
+    found = compiled.one(
+        ("services.current_item", implementation_code),
+        lambda: ServiceItem.objects.filter(
+            implementation_code=implementation_code,
+            is_current=True,
+            status=ServiceItem.Status.PUBLISHED,
+        ).values_list("pk", "updated_at"),
+    )
+    if found is None:
+        raise NotFound("事项不存在或暂未开放网上申报", code="service_item_not_found")
+    pk, stamp = found
     return published_item(pk, stamp)
 
 

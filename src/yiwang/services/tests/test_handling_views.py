@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from yiwang.core.errors import PermissionDenied
 from yiwang.identity.actor import Actor
 from yiwang.identity.tests.factories import CitizenFactory, make_staff
 from yiwang.services.actions import handling
@@ -95,13 +96,52 @@ def test_inbox_selector_is_two_queries_whatever_the_page(django_assert_num_queri
     names = {a.uid: a.person.name for a in (submitted(item) for _ in range(4))}
     actor = dept.actor("clerk")
     with django_assert_num_queries(2):
-        rows = list(selectors.staff_inbox(actor)[:20])
+        rows = selectors.staff_inbox_page(actor)
         instances = selectors.instances_of(rows)
         for row in rows:
             assert row.item_name == item.name and row.item_code == item.implementation_code
             assert row.applicant_name == names[row.uid]
             assert row.organization_name == dept.organization.name
     assert len(rows) == 4 and len(instances) == 4
+
+
+def test_the_compiled_inbox_page_is_the_selectors_page_for_each_actor_and_sees_new_rows():
+    """`staff_inbox_page` reuses the compiled SQL per scope and filters; the rows are asked each time."""
+    dept, other = Department(), Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    own = [submitted(item, now=timezone.now() - timedelta(days=7 * n)) for n in range(3)]
+    foreign = submitted(organization=other.organization)
+    clerk, stranger = dept.actor("clerk"), other.actor("clerk")
+
+    def page(actor, **kwargs):
+        return [row.uid for row in selectors.staff_inbox_page(actor, **kwargs)]
+
+    def expected(actor, offset=0, limit=20, **kwargs):
+        return [row.uid for row in selectors.staff_inbox(actor, **kwargs)[offset : offset + limit]]
+
+    assert page(clerk) == expected(clerk) and set(page(clerk)) == {a.uid for a in own}
+    assert page(stranger) == [foreign.uid]  # another department: its own scope, its own SQL
+    assert page(clerk, offset=2, limit=2) == expected(clerk, offset=2, limit=2) == [own[0].uid]  # newest last
+    assert page(clerk, search=own[1].application_no[-12:]) == [own[1].uid]
+    oldest = submitted(item, now=timezone.now() - timedelta(days=28))
+    assert page(clerk)[0] == oldest.uid  # compiled before, asked again: the new row is there
+    with pytest.raises(PermissionDenied):
+        selectors.staff_inbox_page(Actor.for_user(CitizenFactory()))
+
+
+def test_inbox_second_page_shows_the_next_rows(client, monkeypatch):
+    from yiwang.services.views import staff as staff_views
+
+    monkeypatch.setattr(staff_views, "PAGE_SIZE", 2)
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    rows = [submitted(item, now=timezone.now() - timedelta(days=7 * n)) for n in range(3)]
+    _login(client, dept.clerk)
+    first = client.get(INBOX).content.decode()
+    second = client.get(INBOX, {"page": "2"}).content.decode()
+    oldest = rows[-1]  # nearest deadline first
+    assert oldest.application_no in first and rows[0].application_no not in first
+    assert rows[0].application_no in second and oldest.application_no not in second
 
 
 def test_inbox_search_finds_the_last_digits_of_the_number_within_the_department():
