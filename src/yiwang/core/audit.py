@@ -90,7 +90,7 @@ def _lock_head() -> tuple[int, str]:
     """Lock the chain head and read it: two columns, unordered, compiled once (`core.compiled`:
     this runs for every audited change)."""
 
-    def locked() -> QuerySet[AuditChainHead]:
+    def locked() -> QuerySet[AuditChainHead, tuple[int, str]]:
         return (
             AuditChainHead.objects.select_for_update()
             .filter(pk=HEAD_PK)
@@ -101,7 +101,10 @@ def _lock_head() -> tuple[int, str]:
     if head is None:  # the very first row
         AuditChainHead.objects.get_or_create(pk=HEAD_PK)
         head = compiled.one(("core.audit_head",), locked)
-    return head
+    if head is None:
+        raise RuntimeError("审计链头不存在")  # get_or_create just made it
+    last_sequence, last_hash = head
+    return last_sequence, last_hash
 
 
 def audit_record(

@@ -84,7 +84,7 @@ class _Compiled:
 
 def _compile(queryset: QuerySet[Any]) -> _Compiled:
     query = queryset.query
-    if queryset._prefetch_related_lookups or query.extra_select or query.select_related:
+    if queryset._prefetch_related_lookups or query.extra_select or query.select_related:  # type: ignore[attr-defined]
         raise ImproperlyConfigured("core.compiled: prefetch_related, select_related 与 extra 不受支持")
     compiler = query.get_compiler(using=queryset.db)
     sql, params = compiler.as_sql()
@@ -106,8 +106,9 @@ def _compile(queryset: QuerySet[Any]) -> _Compiled:
             for index, (expression, _, _) in enumerate(compiler.select)
         )
     elif iterable in (ValuesListIterable, FlatValuesListIterable):
-        fields = [*queryset._fields, *(f for f in query.annotation_select if f not in queryset._fields)]
-        if queryset._fields and fields != [*query.values_select, *query.annotation_select]:
+        names_asked = queryset._fields  # type: ignore[attr-defined]
+        fields = [*names_asked, *(f for f in query.annotation_select if f not in names_asked)]
+        if names_asked and fields != [*query.values_select, *query.annotation_select]:
             raise ImproperlyConfigured("core.compiled: values_list 的列序须与注解一致")
     else:
         raise ImproperlyConfigured(f"core.compiled: 不支持 {iterable.__name__}")
@@ -227,7 +228,7 @@ def insert(instance: Model) -> None:
     if not _insertable(instance, connection):
         instance.save(force_insert=True, using=using)
         return
-    instance._prepare_related_fields_for_save(operation_name="save")
+    instance._prepare_related_fields_for_save(operation_name="save")  # type: ignore[attr-defined]
     pk_value = instance._get_pk_val(meta)
     if pk_value is None:
         pk_value = meta.pk.get_pk_value_on_save(instance)

@@ -65,10 +65,16 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
     overdue = request.GET.get("overdue") in ("1", "on", "true")
     search = request.GET.get("q", "").strip()[: selectors.SEARCH_MAX]
     now = timezone.now()
-    filters = {"status": status, "item": item or None, "overdue": overdue, "search": search, "now": now}
+    filters: dict[str, Any] = {
+        "status": status,
+        "item": item or None,
+        "overdue": overdue,
+        "search": search,
+        "now": now,
+    }
     page = Paginator(selectors.staff_inbox(actor, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
     # The page's rows through the compiled query (the paginator's slice would compile it again).
-    applications = selectors.staff_inbox_page(
+    applications: list[Any] = selectors.staff_inbox_page(
         actor, **filters, offset=(page.number - 1) * PAGE_SIZE, limit=PAGE_SIZE
     )
     page.object_list = applications
