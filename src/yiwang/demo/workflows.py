@@ -16,7 +16,7 @@ import importlib
 import random
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
@@ -24,6 +24,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from yiwang.core.models import Notification, Organization, Person
+from yiwang.demo.moments import Ago, moment_of
 from yiwang.demo.subjects import NAMED_PERSONS
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import User
@@ -209,21 +210,15 @@ def _plans(seed: int) -> list[Plan]:
     return plans
 
 
-def _workday_start(calendar: Any, today: date, working_days_ago: int) -> date:
-    day = today
-    while not calendar.is_workday(day):
-        day -= timedelta(days=1)
-    for _ in range(working_days_ago):
-        day -= timedelta(days=1)
-        while not calendar.is_workday(day):
-            day -= timedelta(days=1)
-    return day
+# Sample tickets are laid out backwards from the moment of seeding, in office time (as the 一网通办
+# showcase is): a ticket of the day was filed half an hour to three office hours ago, at whatever
+# hour the demo is seeded — at night, on a weekend — so the dispatcher always finds tickets in time,
+# near their deadline (即将超期) and past it.
+DAY_SO_FAR_HOURS = 3.0
 
 
-def _start_moment(calendar: Any, today: date, working_days_ago: int, minutes: int) -> datetime:
-    day = _workday_start(calendar, today, working_days_ago)
-    start = timezone.make_aware(datetime.combine(day, time(9, 0)), timezone.get_current_timezone())
-    return start + timedelta(minutes=minutes)
+def _start_moment(calendar: Any, now: datetime, working_days_ago: int, minutes: int) -> datetime:
+    return moment_of(Ago(days=working_days_ago, hours=DAY_SO_FAR_HOURS - minutes / 60), calendar, now)
 
 
 def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> WorkflowSeedResult:
@@ -242,7 +237,6 @@ def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> Work
     subjects = _subject_rows()
     calendar = get_calendar()
     now = timezone.now()
-    today = timezone.localdate(now)
     rng = random.Random(seed * 7919 + 4)
     _skip_retired_moments(rng)
     created = 0
@@ -254,9 +248,7 @@ def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> Work
         obj, title = _subject_and_title(plan, index, subjects)
         if (plan.definition, title) in existing:
             continue
-        moment = _start_moment(calendar, today, plan.working_days_ago, minutes)
-        if moment > now - timedelta(minutes=30):  # before office hours today: file it the day before
-            moment = _start_moment(calendar, today, plan.working_days_ago + 1, minutes)
+        moment = _start_moment(calendar, now, plan.working_days_ago, minutes)
         instance = workflow_actions.instance_start(
             actor=actors[plan.owner if plan.starter == OWNER and plan.owner else plan.starter],
             definition_code=plan.definition,

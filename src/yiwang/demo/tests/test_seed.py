@@ -18,6 +18,7 @@ from django.db import transaction
 from django.http import HttpRequest
 from django.test import TestCase
 from django.urls import resolve
+from django.utils import timezone
 from stdnum.cn import ric
 
 from yiwang.core import validators
@@ -60,9 +61,9 @@ def _seed() -> SeedReport:
 
 @contextlib.contextmanager
 def _seeded_at_office_hours():
-    """What the sample 12345 tickets show depends on when the demo is seeded (at night every near
-    deadline is past its warning; the seed's last timer run flags them at that moment): seed as on
-    the latest working afternoon, 16:30, so the tests do not depend on the hour CI runs."""
+    """Seed as on the latest working afternoon, 16:30, so that these tests see the same demo whatever
+    the hour CI runs (the sample tickets' colours at other hours: `test_sample_tickets_show_every_
+    colour_whenever_the_demo_is_seeded`)."""
     from django.utils import timezone
 
     from yiwang.core.calendar import get_calendar
@@ -251,6 +252,30 @@ def test_seed_writes_an_intact_audit_trail(seeded):
     # One per stage: 区划与部门, 自然人与法人, 演示账号, 12345工单, 一网通办事项, 一网通办办件, 演示账号办件.
     assert AuditEvent.objects.filter(action="demo.seed").count() == 7
     assert verify_chain() == []
+
+
+@pytest.mark.parametrize(
+    "local",
+    [
+        datetime(2026, 11, 16, 8, 20),  # Monday, before office hours
+        datetime(2026, 11, 16, 12, 40),  # lunch break
+        datetime(2026, 11, 16, 19, 20),  # evening
+        datetime(2026, 11, 21, 10, 0),  # Saturday
+        datetime(2026, 11, 22, 23, 50),  # Sunday night
+    ],
+)
+def test_sample_tickets_show_every_colour_whenever_the_demo_is_seeded(local):
+    """The tickets are laid out backwards from the seeding moment in office time: a dispatcher who
+    opens the demo at any hour finds tickets in time, near their deadline and past it."""
+    moment = local.replace(tzinfo=timezone.get_default_timezone()).astimezone(UTC)
+    with mock.patch("django.utils.timezone.now", return_value=moment):
+        regions, _ = geography.seed_regions()
+        orgs, _ = organizations.seed_organizations(regions)
+        subjects.seed_subjects(regions, seed=subjects.DEFAULT_SEED)
+        accounts.seed_accounts(orgs)
+        workflows.seed_workflows(orgs, seed=subjects.DEFAULT_SEED)
+        colours = Counter(i.deadline_status for i in ProcessInstance.objects.all())
+    assert {"ok", "warning", "overdue", "done"} <= set(colours), colours
 
 
 def test_sample_workflow_history_covers_every_deadline_colour(seeded):
