@@ -212,8 +212,9 @@ def _plans(seed: int) -> list[Plan]:
 
 # Sample tickets are laid out backwards from the moment of seeding, in office time (as the 一网通办
 # showcase is): a ticket of the day was filed half an hour to three office hours ago, at whatever
-# hour the demo is seeded — at night, on a weekend — so the dispatcher always finds tickets in time,
-# near their deadline (即将超期) and past it.
+# hour the demo is seeded — at night, on a weekend — so the tickets as a whole (the dispatcher's and the
+# handling departments' worklists) always include some in time, near their deadline (即将超期) and
+# past it.
 DAY_SO_FAR_HOURS = 3.0
 
 
