@@ -98,12 +98,10 @@ def _lock_head() -> tuple[int, str]:
         )
 
     head = compiled.one(("core.audit_head",), locked)
-    if head is None:  # the very first row
+    if head is None:  # the very first row: create the head, then lock it like any other
         AuditChainHead.objects.get_or_create(pk=HEAD_PK)
         head = compiled.one(("core.audit_head",), locked)
-    if head is None:
-        raise RuntimeError("审计链头不存在")  # get_or_create just made it
-    last_sequence, last_hash = head
+    last_sequence, last_hash = head  # type: ignore[misc]  # the head exists now
     return last_sequence, last_hash
 
 

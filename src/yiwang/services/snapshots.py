@@ -3,8 +3,8 @@
 A published version never changes (an edit makes the next version: `item_update`; the admin and
 the material actions change drafts only), so its snapshot is cached under its id and `updated_at`
 (which a material's save also moves), through `core.snapshots`, in each process's memory (reading
-it back from Django's cache meant unpickling the item and its materials on every submission). Which version is current is always
-asked live by the caller."""
+it back from Django's cache meant unpickling the item and its materials on every submission).
+Which version is current is always asked live by the caller."""
 
 from __future__ import annotations
 
