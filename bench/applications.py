@@ -59,7 +59,6 @@ def configure(database: str) -> None:
     django.setup()
     settings.ROOT_URLCONF = "bench.bench_urls"
     settings.ALLOWED_HOSTS = ["*"]
-    settings.YIWANG_COMPILED_CHECK = False  # the tests' check recompiles every reuse (core.compiled)
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -24,10 +24,8 @@ from cryptography.hazmat.primitives import hashes, hmac
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
-from django.db.models import QuerySet
 from django.utils import timezone
 
-from yiwang.core import compiled
 from yiwang.core.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
@@ -87,20 +85,16 @@ def _clean_ip(value: Any) -> str | None:
 
 
 def _lock_head() -> tuple[int, str]:
-    """Lock the chain head and read it: two columns, unordered, compiled once (`core.compiled`:
-    this runs for every audited change)."""
-
-    def locked() -> QuerySet[AuditChainHead, tuple[int, str]]:
-        return (
-            AuditChainHead.objects.select_for_update()
-            .filter(pk=HEAD_PK)
-            .values_list("last_sequence", "last_hash")
-        )
-
-    head = compiled.one(("core.audit_head",), locked)
+    """Lock the chain head and read it (two columns)."""
+    locked = (
+        AuditChainHead.objects.select_for_update()
+        .filter(pk=HEAD_PK)
+        .values_list("last_sequence", "last_hash")
+    )
+    head = locked.first()
     if head is None:  # the very first row: create the head, then lock it like any other
         AuditChainHead.objects.get_or_create(pk=HEAD_PK)
-        head = compiled.one(("core.audit_head",), locked)
+        head = locked.first()
     last_sequence, last_hash = head  # type: ignore[misc]  # the head exists now
     return last_sequence, last_hash
 
@@ -141,7 +135,7 @@ def audit_record(
         )
         event.hash = compute_hash(event)
         # The database moves the head to this row (trigger core_auditevent_moves_head, core/0007).
-        compiled.insert(event)
+        event.save(force_insert=True)
     return event
 
 

@@ -361,8 +361,6 @@ class AuditEvent(models.Model):
     def __str__(self) -> str:
         return f"#{self.sequence} {self.action}"
 
-    save_only_guards_updates = True  # core.compiled.insert may write a new row without save()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise PermissionError("审计日志只能追加，不能修改")

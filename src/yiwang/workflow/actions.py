@@ -20,7 +20,6 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
-from yiwang.core import compiled
 from yiwang.core.audit import audit_record
 from yiwang.core.calendar import WorkCalendar, get_calendar
 from yiwang.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
@@ -239,13 +238,11 @@ def _announce(instance: ProcessInstance, event: ProcessEvent, *, obj: models.Mod
 
 def _published_definition(code: str) -> ProcessDefinition:
     """The published version of `code` (asked live), parsed, from its snapshot (`core.snapshots`)."""
-    # Compiled once per code (`core.compiled`); at most one published version per code
-    # (workflow_definition_one_published).
-    found = compiled.one(
-        ("workflow.published_definition", code),
-        lambda: ProcessDefinition.objects.filter(
-            code=code, status=ProcessDefinition.Status.PUBLISHED
-        ).values_list("pk", "updated_at"),
+    # At most one published version per code (workflow_definition_one_published).
+    found = (
+        ProcessDefinition.objects.filter(code=code, status=ProcessDefinition.Status.PUBLISHED)
+        .values_list("pk", "updated_at")
+        .first()
     )
     if found is None:
         raise NotFound(f"流程 {code} 尚未发布", code="workflow_definition_not_found")
@@ -356,7 +353,7 @@ def instance_start(
     instance.object_id = str(obj.pk)
     # No savepoint: a start that fails part-way must fail the caller's transaction with it.
     with transaction.atomic(savepoint=False):
-        compiled.insert(instance)
+        instance.save(force_insert=True)
         _sync_handlers(instance, parsed, new=True)
         event = ProcessEvent(
             instance=instance,
@@ -369,7 +366,7 @@ def instance_start(
             comment=comment,
             created_at=instance.started_at,
         )
-        compiled.insert(event)
+        event.save(force_insert=True)
         if audit:
             audit_record(
                 actor=actor,
@@ -570,7 +567,7 @@ def transition(
             fields=fields,
             created_at=now,
         )
-        compiled.insert(event)
+        event.save(force_insert=True)
         if files:
             event.attachments.set(files)
         audit_record(
@@ -667,7 +664,7 @@ def instance_assign(
             fields=fields,
             created_at=now or timezone.now(),
         )
-        compiled.insert(event)
+        event.save(force_insert=True)
         audit_record(
             actor=actor,
             action="workflow.instance_assign",

@@ -238,8 +238,6 @@ class ProcessEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.action_name} {self.from_state}→{self.to_state}"
 
-    save_only_guards_updates = True  # core.compiled.insert may write a new row without save()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None and not kwargs.get("force_insert"):
             raise PermissionError("办理历史只能追加，不能修改")

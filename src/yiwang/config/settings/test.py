@@ -38,6 +38,3 @@ STATIC_ROOT = DATA_DIR / "static"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 YIWANG_CALENDAR_REFRESH_SECONDS = None  # only explicit invalidation: keeps query counts exact
-YIWANG_COMPILED_CHECK = (
-    True  # each reuse of a compiled query is checked against a fresh compile (core.compiled)
-)

@@ -37,7 +37,6 @@ from typing import Any
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from yiwang.core import compiled
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.files import (
@@ -668,10 +667,7 @@ def _file(
         for name, value in fields.items():
             setattr(application, name, value)
         _follow(application, prepared, "start")
-        if draft is None:
-            compiled.insert(application)
-        else:
-            application.save()
+        application.save(force_insert=draft is None)
         _write_materials(application, requirements, stored, later=True, fresh=draft is None)
         instance = workflow_actions.instance_start(
             actor=actor,

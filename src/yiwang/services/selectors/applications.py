@@ -12,7 +12,6 @@ from uuid import UUID
 
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 
-from yiwang.core import compiled
 from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
@@ -100,14 +99,15 @@ def item_for_application(implementation_code: str) -> ServiceItem:
 
     Which version is current is asked live (publishing the next one flips it); its content comes
     from `published_item`."""
-    # Compiled once per code (`core.compiled`); at most one current version per code.
-    found = compiled.one(
-        ("services.current_item", implementation_code),
-        lambda: ServiceItem.objects.filter(
+    # At most one current version per code.
+    found = (
+        ServiceItem.objects.filter(
             implementation_code=implementation_code,
             is_current=True,
             status=ServiceItem.Status.PUBLISHED,
-        ).values_list("pk", "updated_at"),
+        )
+        .values_list("pk", "updated_at")
+        .first()
     )
     if found is None:
         raise NotFound("事项不存在或暂未开放网上申报", code="service_item_not_found")

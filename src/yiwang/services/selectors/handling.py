@@ -19,7 +19,6 @@ from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from yiwang.core import compiled
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
@@ -164,21 +163,9 @@ def staff_inbox_page(
     offset: int = 0,
     limit: int = 20,
 ) -> list[Application]:
-    """One page of `staff_inbox` (what the 办件箱 shows): the same query, compiled once per actor
-    scope and filters (`core.compiled`) — the inbox is reloaded all day with the same ones, and
-    Django's building of this query costs several times the database's answer. The permission is
-    checked on every call; the `overdue` filter depends on the clock, so it is compiled each time."""
-    _require_view(actor)
-
-    def build() -> QuerySet[Application]:
-        return staff_inbox(actor, status=status, item=item, overdue=overdue, search=search, now=now)[
-            offset : offset + limit
-        ]
-
-    if overdue:
-        return list(build())
-    key = ("services.staff_inbox", staff_scope_q(actor), status, item, search, offset, limit)
-    return compiled.rows(key, build)
+    """One page of `staff_inbox` (what the 办件箱 shows)."""
+    rows = staff_inbox(actor, status=status, item=item, overdue=overdue, search=search, now=now)
+    return list(rows[offset : offset + limit])
 
 
 def instances_of(applications: list[Application]) -> dict[UUID, ProcessInstance]:

@@ -73,11 +73,7 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
         "now": now,
     }
     page = Paginator(selectors.staff_inbox(actor, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
-    # The page's rows through the compiled query (the paginator's slice would compile it again).
-    applications: list[Any] = selectors.staff_inbox_page(
-        actor, **filters, offset=(page.number - 1) * PAGE_SIZE, limit=PAGE_SIZE
-    )
-    page.object_list = applications
+    applications: list[Any] = list(page.object_list)
     instances = selectors.instances_of(applications)
     calendar = get_calendar()
     rows = []
