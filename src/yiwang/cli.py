@@ -3,7 +3,8 @@
 yiwang demo [--no-serve]   migrate, seed the demo city and serve it
 yiwang seed                seed the demo city (idempotent)
 yiwang tick                mark workflow warnings/overdue items and fire escalations
-yiwang audit verify        check the audit hash chain
+yiwang audit verify        check the audit hash chain (and say how far it is sealed)
+yiwang audit seal          seal the committed audit rows into the chain now (the worker does it every few seconds)
 yiwang worker              run the task worker (django-tasks database backend)
 yiwang openapi             print the OpenAPI document
 yiwang <django command>    any other management command (migrate, createsuperuser, …)
@@ -17,6 +18,7 @@ from collections.abc import MutableMapping
 
 ALIASES = {
     ("audit", "verify"): ["audit_verify"],
+    ("audit", "seal"): ["audit_seal"],
 }
 
 

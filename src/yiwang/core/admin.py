@@ -295,6 +295,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     show_full_result_count = False
     readonly_fields = (
         "sequence",
+        "uid",
         "created_at",
         "actor",
         "actor_label",
@@ -304,6 +305,8 @@ class AuditEventAdmin(ReadOnlyAdmin):
         "summary",
         "data",
         "ip_address",
+        "mac",
+        "sealed_at",
         "prev_hash",
         "hash",
     )

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import validators
@@ -314,8 +315,28 @@ class StoredFile(TimeStampedModel):
         return self.name
 
 
+class AppendOnlyModel(models.Model):
+    """A record that is written once and never changed or deleted through the ORM (history, audit).
+
+    `append_only_label` names it in the refusal (e.g. "审计日志"). Kernel code that must complete a
+    row after the fact (the audit sealer) uses a QuerySet update and says why."""
+
+    append_only_label = "记录"
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError(f"{self.append_only_label}只能追加，不能修改")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(f"{self.append_only_label}只能追加，不能删除")
+
+
 class AuditChainHead(models.Model):
-    """One row holding the tip of the audit chain; locked while appending so the chain stays linear."""
+    """The tip of the sealed audit chain (pk=1): moved only by the sealer, under its row lock."""
 
     last_sequence = models.PositiveBigIntegerField(default=0)
     last_hash = models.CharField(max_length=64, default="")
@@ -328,10 +349,16 @@ class AuditChainHead(models.Model):
         return f"#{self.last_sequence}"
 
 
-class AuditEvent(models.Model):
-    """Append-only audit row. `hash` = HMAC-SM3(key, canonical content ‖ previous hash)."""
+class AuditEvent(AppendOnlyModel):
+    """Append-only audit row (decision 0010).
 
-    sequence = models.PositiveBigIntegerField(_("序号"), unique=True)
+    Written with `mac` = HMAC-SM3(key, its content), without any lock; the sealer later chains
+    committed rows in the order it finds them: `sequence`, `prev_hash`, `hash` = HMAC-SM3(key,
+    sequence ‖ id ‖ mac ‖ prev_hash) and `sealed_at`. Unsealed rows have `sequence` NULL."""
+
+    append_only_label = "审计日志"
+
+    uid = models.UUIDField(_("标识"), unique=True, default=uuid.uuid4, editable=False)
     created_at = models.DateTimeField(_("时间"), db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -349,25 +376,25 @@ class AuditEvent(models.Model):
     summary = models.CharField(_("摘要"), max_length=255, blank=True)
     data = models.JSONField(_("详情"), default=dict, blank=True)
     ip_address = models.GenericIPAddressField(_("IP"), null=True, blank=True)
-    prev_hash = models.CharField(max_length=64)
-    hash = models.CharField(max_length=64, unique=True)
+    mac = models.CharField(_("记录签名"), max_length=64)
+    # Set by the sealer (core.audit.audit_seal).
+    sequence = models.PositiveBigIntegerField(_("序号"), unique=True, null=True, blank=True)
+    prev_hash = models.CharField(_("前序哈希"), max_length=64, blank=True)
+    hash = models.CharField(_("链哈希"), max_length=64, unique=True, null=True, blank=True)
+    sealed_at = models.DateTimeField(_("封存时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审计日志")
         verbose_name_plural = _("审计日志")
-        ordering = ["-sequence"]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="core_audit_object_idx")]
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="core_audit_object_idx"),
+            # The sealer's work list: a few rows at any moment, found without reading the sealed ones.
+            models.Index(fields=["id"], condition=Q(sequence__isnull=True), name="core_audit_unsealed_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"#{self.sequence} {self.action}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise PermissionError("审计日志只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("审计日志只能追加，不能删除")
+        return f"#{self.sequence or '待封存'} {self.action}"
 
 
 class NotificationTemplate(TimeStampedModel):

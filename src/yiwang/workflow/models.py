@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.models import Organization, Region, StoredFile, TimeStampedModel
+from yiwang.core.models import AppendOnlyModel, Organization, Region, StoredFile, TimeStampedModel
 from yiwang.workflow import engine
 from yiwang.workflow.definition_schema import definition_errors
 
@@ -205,8 +205,10 @@ class ProcessHandler(models.Model):
         return self.code
 
 
-class ProcessEvent(models.Model):
+class ProcessEvent(AppendOnlyModel):
     """办理历史: one row per transition. Append-only."""
+
+    append_only_label = "办理历史"
 
     instance = models.ForeignKey(
         ProcessInstance, verbose_name=_("流程实例"), on_delete=models.PROTECT, related_name="events"
@@ -237,14 +239,6 @@ class ProcessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action_name} {self.from_state}→{self.to_state}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None and not kwargs.get("force_insert"):
-            raise PermissionError("办理历史只能追加，不能修改")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> Any:
-        raise PermissionError("办理历史只能追加，不能删除")
 
 
 class Escalation(models.Model):

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import timedelta
-
-from django.conf import settings
-from django.utils import timezone
 from django_tasks import task
 
+from yiwang.core.tasks import ensure_scheduled, schedule_next
 from yiwang.workflow.actions import tick
 
 
@@ -18,27 +15,11 @@ def tick_task(reschedule: bool = False) -> dict[str, int]:
     `YIWANG_TICK_SECONDS` (default 300) when the task backend can defer, so one enqueue keeps the
     timer going under `yiwang worker`."""
     result = tick()
-    if reschedule and tick_task.get_backend().supports_defer:
-        delay = int(getattr(settings, "YIWANG_TICK_SECONDS", 300))
-        tick_task.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(reschedule=True)
+    if reschedule:
+        schedule_next(tick_task, setting="YIWANG_TICK_SECONDS", default=300)
     return asdict(result)
 
 
 def ensure_tick_scheduled() -> bool:
-    """Enqueue the self-rescheduling timer unless one is already waiting or running.
-
-    Called by `yiwang worker` at start, so restarting workers never starts a second timer chain.
-    Returns True when it enqueued one."""
-    backend = tick_task.get_backend()
-    if not backend.supports_defer:
-        return False
-    if "django_tasks_db" in type(backend).__module__:
-        from django_tasks_db.models import DBTaskResult
-
-        pending = DBTaskResult.objects.filter(
-            task_path=tick_task.module_path, status__in=["READY", "RUNNING"]
-        )
-        if pending.exists():
-            return False
-    tick_task.enqueue(reschedule=True)
-    return True
+    """Start the timer's chain unless one is waiting or running (`yiwang worker` calls it at start)."""
+    return ensure_scheduled(tick_task)

@@ -185,6 +185,10 @@ YIWANG_CSP = (
 YIWANG_AUDIT_KEY = env(
     "YIWANG_AUDIT_KEY", ""
 )  # HMAC-SM3 key for the audit chain; derived from SECRET_KEY if empty
+# Seconds between the worker's runs of the audit sealer (the longest a row stays unsealed) and of the
+# workflow timer.
+YIWANG_AUDIT_SEAL_SECONDS = int(env("YIWANG_AUDIT_SEAL_SECONDS", "5"))
+YIWANG_TICK_SECONDS = int(env("YIWANG_TICK_SECONDS", "300"))
 YIWANG_FILE_MAX_BYTES = int(env("YIWANG_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
 YIWANG_FILE_TYPES = env_list(
     "YIWANG_FILE_TYPES",

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from yiwang.core.audit import audit_record
+from yiwang.core.audit import audit_record, audit_seal
 from yiwang.core.models import AuditChainHead, AuditEvent
 from yiwang.identity.actor import Actor
 
@@ -22,9 +22,10 @@ pytestmark = pytest.mark.django_db
 
 
 def _chain(n: int = 4) -> list[AuditEvent]:
-    return [
-        audit_record(actor=Actor.system(), action="test.step", summary=f"第{i}步") for i in range(1, n + 1)
-    ]
+    for i in range(1, n + 1):
+        audit_record(actor=Actor.system(), action="test.step", summary=f"第{i}步")
+    audit_seal()
+    return list(AuditEvent.objects.order_by("sequence"))
 
 
 def _verify(*args: str) -> tuple[str, str]:
@@ -53,6 +54,7 @@ def test_intact_chain_prints_a_chinese_summary():
     out, err = _verify()
     assert "审计日志校验通过：已检查 3 条记录，哈希链完整。" in out
     assert f"链头：3:{rows[-1].hash}" in out
+    assert "封存进度：已全部封存（至第 3 条）" in out
     assert err == ""
 
 
@@ -86,12 +88,17 @@ def test_inserted_forged_row_fails():
     AuditEvent.objects.bulk_create(
         [
             AuditEvent(
-                sequence=3, created_at=rows[-1].created_at, action="x", prev_hash=rows[-1].hash, hash="d" * 64
+                sequence=3,
+                created_at=rows[-1].created_at,
+                action="x",
+                mac="d" * 64,
+                prev_hash=rows[-1].hash,
+                hash="d" * 64,
             )
         ]
     )
-    # The head follows the insert (trigger), so the forgery is the chain's tip with a bad signature.
-    assert "[edited] #3 第 3 条审计记录内容与签名不符（被篡改或伪造）" in _verify_fails()
+    # Sealed past the head, without the key: not part of the chain.
+    assert "[inserted] #3 第 3 条审计记录在链头之后" in _verify_fails()
 
 
 def test_anchor_catches_truncation_with_a_rewound_head():
@@ -122,7 +129,7 @@ def _yiwang(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_console_script_on_a_sqlite_file_detects_tampering_and_concurrent_writers_stay_linear(tmp_path):
+def test_console_script_on_a_sqlite_file_seals_concurrent_writers_and_detects_tampering(tmp_path):
     database = tmp_path / "audit.sqlite3"
     env = {
         key: value
@@ -154,9 +161,15 @@ def test_console_script_on_a_sqlite_file_detects_tampering_and_concurrent_writer
         _, stderr = writer.communicate(timeout=300)
         assert writer.returncode == 0, stderr
 
+    pending = _yiwang(env, "audit", "verify")
+    assert pending.returncode == 0, pending.stderr
+    assert "已封存至第 0 条；另有 80 条已签名、待封存" in pending.stdout
+    sealed = _yiwang(env, "audit", "seal")
+    assert sealed.returncode == 0 and "已封存 80 条审计记录" in sealed.stdout, sealed.stderr
     intact = _yiwang(env, "audit", "verify")
     assert intact.returncode == 0, intact.stderr
     assert "已检查 80 条记录，哈希链完整" in intact.stdout
+    assert "已全部封存（至第 80 条）" in intact.stdout
 
     with sqlite3.connect(database) as db:
         db.execute("UPDATE core_auditevent SET summary = '篡改' WHERE sequence = 7")

@@ -211,12 +211,12 @@ def test_a_submission_costs_a_fixed_number_of_statements(client, world, django_a
     """The statements docs/decisions/0006 lists (session and user — the actor's grants come from the
     cache, decision 0007 — which item version is current, number, which definition version is
     published, application inserted in step with its prepared instance, workflow start, one audit
-    row — its head moved by the database), plus this item's materials: the uploaded file looked up by uid, and one INSERT for its row
+    row — a single INSERT: no lock, the sealer chains it later), plus this item's materials: the uploaded file looked up by uid, and one INSERT for its row
     and the e-licence's. A replay is looked up only when filing fails."""
     client.force_login(world.citizen)
     post(client, BASE, body(world), **{"Idempotency-Key": "warm"})  # caches: calendar, types, actor
     payload = body(world)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(14):
         response = post(client, BASE, payload, **{"Idempotency-Key": "count"})
     assert response.status_code == 201
 

@@ -5,8 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
-from yiwang.core.audit import verify_anchor, verify_chain_report
+from yiwang.core.audit import ChainReport, verify_anchor, verify_chain_report
+
+
+def sealing_status(report: ChainReport) -> str:
+    """How far the chain is sealed, as an auditor reads it."""
+    if not report.pending:
+        return f"封存进度：已全部封存（至第 {report.head_sequence} 条）。"
+    oldest = report.oldest_pending_at
+    since = timezone.localtime(oldest).strftime("%Y年%m月%d日 %H:%M:%S") if oldest else "-"
+    return (
+        f"封存进度：已封存至第 {report.head_sequence} 条；另有 {report.pending} 条已签名、待封存"
+        f"（最早一条写入于 {since}；后台任务进程每隔几秒封存一次，也可运行 yiwang audit seal）。"
+    )
 
 
 class Command(BaseCommand):
@@ -45,8 +58,10 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"链头：{report.head_sequence}:{report.head_hash}（请在系统外留存以便日后比对）"
             )
+            self.stdout.write(sealing_status(report))
             return
 
+        self.stderr.write(sealing_status(report))
         self.stderr.write(f"审计日志校验失败：已检查 {report.checked} 条记录，发现 {len(problems)} 个问题：")
         for problem in problems:
             where = f"#{problem.sequence}" if problem.sequence is not None else "#-"

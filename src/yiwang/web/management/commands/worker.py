@@ -6,13 +6,16 @@ from typing import Any
 
 from django_tasks_db.management.commands.db_worker import Command as DatabaseWorkerCommand
 
+from yiwang.core.tasks import audit_seal_task, ensure_scheduled
 from yiwang.workflow.tasks import ensure_tick_scheduled
 
 
 class Command(DatabaseWorkerCommand):
-    help = "运行后台任务进程（消息发送、工作流定时预警与超期），参数同 db_worker"
+    help = "运行后台任务进程（消息发送、工作流定时预警与超期、审计日志封存），参数同 db_worker"
 
     def handle(self, *args: Any, **options: Any) -> None:
         if ensure_tick_scheduled():
             self.stdout.write("已排程工作流定时器（yiwang tick）")
+        if ensure_scheduled(audit_seal_task):
+            self.stdout.write("已排程审计日志封存（yiwang audit seal）")
         super().handle(*args, **options)
