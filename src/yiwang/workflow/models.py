@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from functools import cached_property
-from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey

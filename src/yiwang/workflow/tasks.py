@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+
 from django_tasks import task
 
 from yiwang.core.tasks import ensure_scheduled, schedule_next
