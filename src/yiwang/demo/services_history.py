@@ -664,81 +664,40 @@ def replay(
     """What `instance_start` and `transition` (and a final `tick(now)`) would leave, computed in memory
     with the engine's own clock functions. Steps run while their moment is before `now`."""
     from yiwang.workflow import engine
-    from yiwang.workflow.actions import _apply_clocks, _state_clock
     from yiwang.workflow.models import ProcessEvent, ProcessInstance
 
     calendar = get_calendar()
     parsed = definition.parsed
-    start = parsed.start_state
     instance = ProcessInstance(
         id=instance_id, definition=definition, content_type=content_type, object_id=application_pk_placeholder,
-        title=title[:200], state=start.code, organization=organization, origin_organization=organization,
-        region=region, owner=owner, started_at=started_at, state_entered_at=started_at,
+        title=title[:200], organization=organization, origin_organization=organization,
+        region=region, owner=owner, started_at=started_at,
     )  # fmt: skip
-    overall = engine.start_clock(
-        calendar, started_at, {"working_days": max(promised_days, 1)},
-        warning_ratio=parsed.warning_ratio, warning_before_hours=parsed.warning_before_hours,
-    )  # fmt: skip
-    _apply_clocks(
-        instance, parsed, calendar, started_at, overall, _state_clock(calendar, parsed, start, started_at)
-    )
-    owner_label = str(owner)
+    position = engine.begin(calendar, parsed, started_at, sla={"working_days": max(promised_days, 1)})
     events = [
-        ProcessEvent(action="start", action_name="发起", from_state="", to_state=start.code, actor=owner,
-                     actor_label=owner_label, comment="", created_at=started_at)
+        ProcessEvent(action="start", action_name="发起", from_state="", to_state=position.state, actor=owner,
+                     actor_label=str(owner), comment="", created_at=started_at)
     ]  # fmt: skip
     result = Replay(instance, events, [])
 
-    def move(step: Step, moment: datetime, actor: User | None, final: bool) -> None:
+    def move(step: Step, moment: datetime, actor: User | None) -> None:
+        # The engine's own step function, as `transition` runs it (validation aside: the plan is valid).
+        nonlocal position
         act = parsed.actions[step.action]
-        from_state, to_state = instance.state, act.target_from(instance.state)
-        overall, state_clock = instance.overall_clock(), instance.state_clock()
-        if instance.is_suspended and parsed.ends(act) and not act.resume:
-            instance.suspended_at = None
-            instance.suspended_remaining_seconds = instance.suspended_state_remaining_seconds = None
-        if act.resume:
-            overall = engine.resume_clock(calendar, moment, overall, instance.suspended_remaining_seconds)
-            state_clock = engine.resume_clock(
-                calendar, moment, state_clock, instance.suspended_state_remaining_seconds
-            )
-            instance.suspended_at = None
-            instance.suspended_remaining_seconds = instance.suspended_state_remaining_seconds = None
-        if to_state != from_state:
-            instance.state, instance.state_entered_at = to_state, moment
-            state_clock = _state_clock(calendar, parsed, parsed.states[to_state], moment)
-        if act.suspend:
-            instance.suspended_at = moment
-            instance.suspended_remaining_seconds = overall.remaining(calendar, moment)
-            instance.suspended_state_remaining_seconds = state_clock.remaining(calendar, moment)
-        if act.extend:
-            days = int(step.fields["days"])
-            overall = engine.extend_clock(calendar, overall, days)
-            state_clock = engine.extend_clock(calendar, state_clock, days)
-            instance.extended_days += days
+        from_state = position.state
+        days = int(step.fields["days"]) if act.extend else None
+        position = engine.step(calendar, parsed, position, act, moment, days=days)
         if act.claim and actor is not None:
             instance.assignee = actor
-        if final:
-            _apply_clocks(instance, parsed, calendar, moment, overall, state_clock)
-        else:
-            # Only the clocks feed the next step; the flags and moments derived from them are
-            # recomputed by the final step's `_apply_clocks` (the expensive part, done once).
-            instance.deadline, instance.warning_lead_seconds = overall.deadline, overall.lead
-            instance.state_deadline, instance.state_warning_lead_seconds = (
-                state_clock.deadline,
-                state_clock.lead,
-            )
-            if parsed.states[instance.state].is_terminal:
-                instance.completed_at = moment
-        comment = step.comment
         events.append(
-            ProcessEvent(action=act.code, action_name=act.name, from_state=from_state, to_state=to_state,
-                         actor=actor, actor_label=str(actor) if actor is not None else "系统", comment=comment,
-                         fields=dict(step.fields), created_at=moment)
+            ProcessEvent(action=act.code, action_name=act.name, from_state=from_state, to_state=position.state,
+                         actor=actor, actor_label=str(actor) if actor is not None else "系统",
+                         comment=step.comment, fields=dict(step.fields), created_at=moment)
         )  # fmt: skip
         if act.code == "accept" and result.accepted_at is None:
             result.accepted_at = moment
         if act.code in ("approve", "deny") and actor is not None:
-            result.decision_text = comment
+            result.decision_text = step.comment
 
     happened: list[tuple[Step, datetime, User | None]] = []
     for step, moment, actor in steps:
@@ -750,8 +709,10 @@ def replay(
                 (Step(a, SYSTEM, "即办件，受理即办结"), moment, None)
                 for a in ("review", "approve", "complete")
             ]
-    for number, (step, moment, actor) in enumerate(happened, start=1):
-        move(step, moment, actor, final=number == len(happened))
+    for step, moment, actor in happened:
+        move(step, moment, actor)
+    last = happened[-1][1] if happened else started_at
+    instance.place(position, engine.settle(calendar, parsed, position, last))
     # What the timer would have flagged by now (it skips completed and suspended instances).
     if instance.completed_at is None and instance.suspended_at is None:
         if instance.warning_at is not None and instance.warning_at <= now:
@@ -1051,10 +1012,7 @@ def submit_via_engine(
         if moment >= now:
             break
         user = _actor(cast, plan, step, applicant)
-        workflow_actions.transition(
-            instance, step.action, actor=Actor.for_user(user) if user else Actor.system(), comment=step.comment,
-            now=moment, **step.fields,
-        )  # fmt: skip
+        workflow_actions.transition(instance=instance, action=step.action, actor=Actor.for_user(user) if user else Actor.system(), comment=step.comment, now=moment, fields=step.fields)  # fmt: skip
     return Application.objects.get(pk=application.pk)
 
 

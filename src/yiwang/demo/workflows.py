@@ -265,13 +265,13 @@ def seed_workflows(organizations: dict[str, Organization], *, seed: int) -> Work
             if moment >= now:
                 break  # the rest of this story has not happened yet
             workflow_actions.transition(
-                instance,
-                step.action,
+                instance=instance,
+                action=step.action,
                 actor=actors[plan.owner if step.actor == OWNER and plan.owner else step.actor],
                 comment=step.comment,
                 organization=organizations[step.organization] if step.organization else None,
                 now=moment,
-                **step.fields,
+                fields=step.fields,
             )
         created += 1
         created_ids.append(instance.pk)

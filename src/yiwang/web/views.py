@@ -331,13 +331,18 @@ def _perform_transition(request: HttpRequest, instance_id: UUID) -> tuple[Any, A
             raw = request.POST.get(name, "").strip()
             if raw:
                 fields[name] = _field_value(name, raw, schema)
-    kwargs: dict[str, Any] = {"comment": request.POST.get("comment", "").strip()}
     organization_code = request.POST.get("organization", "").strip()
     try:
         refuse_generic_transition(instance)
-        if organization_code:
-            kwargs["organization"] = organization_get(actor=actor, code=organization_code)
-        event = workflow_actions.transition(instance, code, actor=actor, **kwargs, **fields)
+        organization = organization_get(actor=actor, code=organization_code) if organization_code else None
+        event = workflow_actions.transition(
+            instance=instance,
+            action=code,
+            actor=actor,
+            fields=fields,
+            comment=request.POST.get("comment", "").strip(),
+            organization=organization,
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return instance, actor, None

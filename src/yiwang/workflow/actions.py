@@ -154,48 +154,6 @@ def definitions_load(*, actor: Actor, directory: Path | None = None) -> list[Pro
 # -- instances ----------------------------------------------------------------------------------
 
 
-def _state_clock(
-    calendar: WorkCalendar, parsed: engine.Definition, state: engine.State, now: datetime
-) -> engine.Clock:
-    own = state.warning_ratio is not None or state.warning_before_hours is not None
-    return engine.start_clock(
-        calendar,
-        now,
-        state.sla,
-        warning_ratio=state.warning_ratio if own else parsed.warning_ratio,
-        warning_before_hours=state.warning_before_hours if own else parsed.warning_before_hours,
-    )
-
-
-def _apply_clocks(
-    instance: ProcessInstance,
-    parsed: engine.Definition,
-    calendar: WorkCalendar,
-    now: datetime,
-    overall: engine.Clock,
-    state_clock: engine.Clock,
-) -> None:
-    """Store both clocks and everything derived from them (flags, due/warning/escalation moments)."""
-    instance.deadline, instance.warning_lead_seconds = overall.deadline, overall.lead
-    instance.state_deadline, instance.state_warning_lead_seconds = state_clock.deadline, state_clock.lead
-    instance.overdue = overall.is_overdue(now) or state_clock.is_overdue(now)
-    warning_at = engine.earliest(
-        overall.warning_moment(calendar, now), state_clock.warning_moment(calendar, now)
-    )
-    instance.warning = instance.overdue or (warning_at is not None and warning_at <= now)
-    instance.due_at = engine.earliest(overall.deadline, state_clock.deadline)
-    instance.warning_at = warning_at
-    state = parsed.states[instance.state]
-    triggers = [engine.trigger_moment(calendar, now, rule, state_clock) for rule in state.escalations]
-    triggers += [engine.trigger_moment(calendar, now, rule, overall) for rule in parsed.escalations]
-    instance.escalation_due_at = engine.earliest(*triggers)
-    if state.is_terminal:
-        instance.completed_at = now
-        instance.state_deadline = instance.state_warning_lead_seconds = None
-        instance.warning_at = instance.escalation_due_at = None
-        instance.warning = False
-
-
 def _sync_handlers(instance: ProcessInstance, parsed: engine.Definition, *, new: bool = False) -> None:
     wanted = set()
     if instance.completed_at is None:
@@ -283,29 +241,23 @@ def instance_prepare(
     if verdict is not Verdict.ALLOWED:
         raise PermissionDenied(f"您没有发起「{definition.name}」的权限", code="workflow_action_not_allowed")
     if sla is not None and schema_errors(sla, SLA_SCHEMA):
-        raise InvalidInput("时限应为 {working_days: n} 或 {working_hours: h}", code="workflow_sla_invalid")
+        raise InvalidInput(
+            "时限应为一种计时方式及其数值，如 {working_days: 5}、{working_hours: 4} 或 {natural_hours: 1}",
+            code="workflow_sla_invalid",
+        )
     calendar = get_calendar()
-    start = parsed.start_state
     instance = ProcessInstance(
         definition=definition,
         title=title[:200],
-        state=start.code,
         organization=organization,
         origin_organization=organization,
         region=region or organization.region,
         owner=owner,
         assignee=assignee,
         started_at=now,
-        state_entered_at=now,
     )
-    overall = engine.start_clock(
-        calendar,
-        now,
-        sla if sla is not None else parsed.sla,
-        warning_ratio=parsed.warning_ratio,
-        warning_before_hours=parsed.warning_before_hours,
-    )
-    _apply_clocks(instance, parsed, calendar, now, overall, _state_clock(calendar, parsed, start, now))
+    position = engine.begin(calendar, parsed, now, sla=sla)
+    instance.place(position, engine.settle(calendar, parsed, position, now))
     return instance
 
 
@@ -472,23 +424,25 @@ def _refuse(verdict: Verdict, action: engine.Action) -> DomainError:
 
 
 def transition(
+    *,
     instance: ProcessInstance,
     action: str,
-    *,
     actor: Actor,
+    fields: dict[str, Any] | None = None,
     comment: str = "",
     attachments: Sequence[StoredFile | UUID | str] = (),
     organization: Organization | None = None,
     now: datetime | None = None,
-    **fields: Any,
 ) -> ProcessEvent:
-    """Perform `action` on `instance` as `actor` and return the history row.
+    """Perform `action` on `instance` as `actor` and return the history row; `fields` are the action's
+    办理信息 (checked against its `required_fields` and `fields_schema`).
 
     Validates (in this order) the action, the actor's permission and data scope, the state, the
     suspension, required fields and `fields_schema`; then moves the clocks, writes the event and the
     audit row and runs the hooks. `organization` is the new owning department of a `reassign:
     choose` action (派单). The caller's `instance` object is updated in place."""
     now = now or timezone.now()
+    fields = dict(fields or {})
     calendar = get_calendar()
     with transaction.atomic():
         locked = (
@@ -521,29 +475,9 @@ def transition(
         files = _resolve_attachments(actor, attachments)
 
         from_state, to_state = locked.state, act.target_from(locked.state)
-        overall, state_clock = locked.overall_clock(), locked.state_clock()
-        if locked.is_suspended and parsed.ends(act) and not act.resume:
-            locked.suspended_at = None
-            locked.suspended_remaining_seconds = locked.suspended_state_remaining_seconds = None
-        if act.resume:
-            overall = engine.resume_clock(calendar, now, overall, locked.suspended_remaining_seconds)
-            state_clock = engine.resume_clock(
-                calendar, now, state_clock, locked.suspended_state_remaining_seconds
-            )
-            locked.suspended_at = None
-            locked.suspended_remaining_seconds = locked.suspended_state_remaining_seconds = None
-        if to_state != from_state:
-            locked.state, locked.state_entered_at = to_state, now
-            state_clock = _state_clock(calendar, parsed, parsed.states[to_state], now)
-        if act.suspend:
-            locked.suspended_at = now
-            locked.suspended_remaining_seconds = overall.remaining(calendar, now)
-            locked.suspended_state_remaining_seconds = state_clock.remaining(calendar, now)
-        if act.extend:
-            days = int(fields["days"])
-            overall = engine.extend_clock(calendar, overall, days)
-            state_clock = engine.extend_clock(calendar, state_clock, days)
-            locked.extended_days += days
+        days = int(fields["days"]) if act.extend else None
+        position = engine.step(calendar, parsed, locked.position(), act, now, days=days)
+        locked.place(position, engine.settle(calendar, parsed, position, now))
         if act.claim and actor.user is not None:
             locked.assignee = actor.user
         if act.reassign:
@@ -551,7 +485,6 @@ def transition(
             if target is not None and target.pk != locked.organization_id:
                 locked.organization = target
                 locked.assignee = None
-        _apply_clocks(locked, parsed, calendar, now, overall, state_clock)
         locked.save()
         _sync_handlers(locked, parsed)
 
@@ -764,12 +697,12 @@ def _escalate(pk: UUID, now: datetime, calendar: WorkCalendar, result: TickResul
             try:
                 with transaction.atomic():
                     transition(
-                        instance,
-                        rule.action,
+                        instance=instance,
+                        action=rule.action,
                         actor=Actor.system(),
                         comment=rule.comment or AUTO_ACTION_COMMENT,
                         now=now,
-                        **rule.fields,
+                        fields=rule.fields,
                     )
             except DomainError as exc:
                 logger.warning("督办自动动作 %s 失败（流程实例 %s）：%s", rule.action, pk, exc.message)

@@ -69,13 +69,13 @@ def instance_transition(request: HttpRequest, instance_id: UUID, payload: Transi
         raise InvalidInput(f"办理信息不能使用保留字段：{'、'.join(reserved)}", code="workflow_fields_invalid")
     organization = selectors.organization_for_assignment(payload.organization_id)
     event = actions.transition(
-        instance,
-        payload.action,
+        instance=instance,
+        action=payload.action,
         actor=actor,
+        fields=payload.fields,
         comment=payload.comment,
         attachments=payload.attachments,
         organization=organization,
-        **payload.fields,
     )
     return {"instance": instance, "event": event}
 

@@ -5,7 +5,9 @@ definition can be saved and published. Shape of a definition:
 
 ```json
 {
-  "sla": {"working_days": 5},              // overall promised time (optional)
+  "sla": {"working_days": 5},              // overall promised time (optional); one key names the
+                                           // clock: working_days / working_hours (office calendar)
+                                           // or natural_minutes / natural_hours / natural_days (7×24)
   "warning_ratio": 0.8,                    // warn when 80 % of a clock is used (default 0.8)
   "start": {"permissions": [...], "roles": [...], "applicant": true},   // who may start (optional)
   "escalations": [{"after": "overdue", "notify_roles": ["supervisor"]}],  // on the overall clock
@@ -38,11 +40,15 @@ CODE = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*$", "maxLength": 64}
 NAMED_PERMISSION = {"type": "string", "pattern": r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$", "maxLength": 100}
 ROLE_CODE = {"type": "string", "pattern": r"^[a-z][a-z0-9_-]*$", "maxLength": 64}
 
+# One key names the clock: working_* on the office calendar, natural_* around the clock (7×24).
 SLA = {
     "type": "object",
     "properties": {
         "working_days": {"type": "integer", "minimum": 0, "maximum": 3650},
         "working_hours": {"type": "number", "minimum": 0, "maximum": 20000},
+        "natural_minutes": {"type": "number", "minimum": 0, "maximum": 525600},
+        "natural_hours": {"type": "number", "minimum": 0, "maximum": 87600},
+        "natural_days": {"type": "integer", "minimum": 0, "maximum": 3650},
     },
     "additionalProperties": False,
     "minProperties": 1,
@@ -163,7 +169,10 @@ def _consistency_errors(definition: dict[str, Any]) -> list[str]:
         (f"环节 {s['code']}", s.get("sla")) for s in states
     ]:
         if sla is not None and len(sla) != 1:
-            errors.append(f"{where} 的时限只能指定 working_days 或 working_hours 之一")
+            errors.append(
+                f"{where} 的时限只能指定一种计时方式（working_days、working_hours、natural_minutes、"
+                "natural_hours、natural_days 之一）"
+            )
 
     known = set(state_codes)
     terminal = {s["code"] for s in states if s["type"] == "terminal"}

@@ -7,7 +7,7 @@ the overall clock of the instance and the clock of the current state each have o
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from yiwang.core.calendar import WorkCalendar
@@ -205,18 +205,42 @@ def parse(content: dict[str, Any]) -> Definition:
 
 # -- clocks -------------------------------------------------------------------------------------
 
+# An SLA names its clock by its one key: working days/hours run on the office calendar (法定节假日,
+# 调休, office hours); natural minutes/hours/days run 7×24 (a 12345 ticket registered at 20:30 with a
+# one-hour dispatch limit is due at 21:30).
+WORKING_UNITS = ("working_days", "working_hours")
+NATURAL_UNITS = {"natural_minutes": 60, "natural_hours": 3600, "natural_days": 86400}
+SLA_UNITS = (*WORKING_UNITS, *NATURAL_UNITS)
+
+
+def is_natural(sla: dict[str, Any] | None) -> bool:
+    return bool(sla) and next(iter(sla)) in NATURAL_UNITS  # type: ignore[arg-type]
+
 
 @dataclass
 class Clock:
-    """A running clock: `deadline` and `lead` (warning starts `lead` working seconds before it)."""
+    """A running clock: `deadline` and `lead` (the warning starts `lead` seconds before it), counted
+    in office time on the working-day calendar, or in natural time when `natural`."""
 
     deadline: datetime | None = None
     lead: int | None = None
+    natural: bool = False
+
+    def seconds(self, calendar: WorkCalendar, start: datetime, end: datetime) -> int:
+        """Seconds of this clock's time in [start, end) (negative when end < start)."""
+        if self.natural:
+            return int((end - start).total_seconds())
+        return calendar.working_seconds_between(start, end)
+
+    def add(self, calendar: WorkCalendar, start: datetime, seconds: int) -> datetime:
+        if self.natural:
+            return start + timedelta(seconds=seconds)
+        return calendar.add_working_seconds(start, seconds)
 
     def remaining(self, calendar: WorkCalendar, now: datetime) -> int | None:
         if self.deadline is None:
             return None
-        return calendar.working_seconds_between(now, self.deadline)
+        return self.seconds(calendar, now, self.deadline)
 
     def warning_moment(self, calendar: WorkCalendar, now: datetime) -> datetime | None:
         """When the warning starts (`now` if it already has)."""
@@ -224,10 +248,10 @@ class Clock:
             return None
         if self.deadline <= now:
             return now
-        remaining = calendar.working_seconds_between(now, self.deadline)
+        remaining = self.seconds(calendar, now, self.deadline)
         if remaining <= self.lead:
             return now
-        return calendar.add_working_seconds(now, remaining - self.lead)
+        return self.add(calendar, now, remaining - self.lead)
 
     def is_warning(self, calendar: WorkCalendar, now: datetime) -> bool:
         moment = self.warning_moment(calendar, now)
@@ -238,9 +262,12 @@ class Clock:
 
 
 def sla_deadline(calendar: WorkCalendar, start: datetime, sla: dict[str, Any]) -> datetime:
-    if "working_days" in sla:
-        return calendar.add_working_days(start, int(sla["working_days"]))
-    return calendar.add_working_hours(start, float(sla["working_hours"]))
+    unit, amount = next(iter(sla.items()))
+    if unit in NATURAL_UNITS:
+        return start + timedelta(seconds=float(amount) * NATURAL_UNITS[unit])
+    if unit == "working_days":
+        return calendar.add_working_days(start, int(amount))
+    return calendar.add_working_hours(start, float(amount))
 
 
 def start_clock(
@@ -254,34 +281,170 @@ def start_clock(
     """A fresh clock for `sla` starting at `start` (an empty clock when there is no SLA)."""
     if not sla:
         return Clock()
-    deadline = sla_deadline(calendar, start, sla)
+    clock = Clock(deadline=sla_deadline(calendar, start, sla), natural=is_natural(sla))
     if warning_before_hours is not None:
-        lead = round(warning_before_hours * 3600)
+        clock.lead = round(warning_before_hours * 3600)
     else:
         ratio = DEFAULT_WARNING_RATIO if warning_ratio is None else warning_ratio
-        budget = max(calendar.working_seconds_between(start, deadline), 0)
-        lead = round(budget * (1 - ratio))
-    return Clock(deadline=deadline, lead=lead)
+        budget = max(clock.seconds(calendar, start, clock.deadline), 0)  # type: ignore[arg-type]
+        clock.lead = round(budget * (1 - ratio))
+    return clock
 
 
 def resume_clock(calendar: WorkCalendar, now: datetime, clock: Clock, remaining: int | None) -> Clock:
-    """Restart a frozen clock: the remaining working time counts again from `now`.
+    """Restart a frozen clock: the remaining time counts again from `now`.
 
     A clock frozen after its deadline keeps its old (past) deadline: it stays overdue."""
     if clock.deadline is None or remaining is None or remaining <= 0:
         return clock
-    return Clock(deadline=calendar.add_working_seconds(now, remaining), lead=clock.lead)
+    return Clock(deadline=clock.add(calendar, now, remaining), lead=clock.lead, natural=clock.natural)
 
 
 def extend_clock(calendar: WorkCalendar, clock: Clock, days: int) -> Clock:
+    """延期: `days` more working days (natural days on a natural clock)."""
     if clock.deadline is None:
         return clock
-    return Clock(deadline=calendar.add_working_days(clock.deadline, days), lead=clock.lead)
+    if clock.natural:
+        deadline = clock.deadline + timedelta(days=days)
+    else:
+        deadline = calendar.add_working_days(clock.deadline, days)
+    return Clock(deadline=deadline, lead=clock.lead, natural=clock.natural)
 
 
 def earliest(*moments: datetime | None) -> datetime | None:
     present = [m for m in moments if m is not None]
     return min(present) if present else None
+
+
+# -- the step function ------------------------------------------------------------------------
+
+
+@dataclass
+class Position:
+    """Where an instance stands, as far as moving it goes: its state, its two clocks (the overall one
+    and the current state's) and what a suspension froze. `ProcessInstance.position()` reads it from
+    the row and `ProcessInstance.place()` writes it back."""
+
+    state: str
+    state_entered_at: datetime
+    overall: Clock
+    state_clock: Clock
+    suspended_at: datetime | None = None
+    suspended_remaining: int | None = None
+    suspended_state_remaining: int | None = None
+    extended_days: int = 0
+    completed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """What the clocks imply at a moment: the flags the lists colour by and the moments `tick` wakes
+    up for."""
+
+    overdue: bool
+    warning: bool
+    due_at: datetime | None
+    warning_at: datetime | None
+    escalation_due_at: datetime | None
+
+
+def state_clock(calendar: WorkCalendar, definition: Definition, state: State, now: datetime) -> Clock:
+    """A fresh clock for entering `state` at `now` (its own warning settings, else the definition's)."""
+    own = state.warning_ratio is not None or state.warning_before_hours is not None
+    return start_clock(
+        calendar,
+        now,
+        state.sla,
+        warning_ratio=state.warning_ratio if own else definition.warning_ratio,
+        warning_before_hours=state.warning_before_hours if own else definition.warning_before_hours,
+    )
+
+
+def begin(
+    calendar: WorkCalendar, definition: Definition, now: datetime, *, sla: dict[str, Any] | None = None
+) -> Position:
+    """The position of a new instance started at `now` (`sla` overrides the definition's overall one)."""
+    start = definition.start_state
+    overall = start_clock(
+        calendar,
+        now,
+        sla if sla is not None else definition.sla,
+        warning_ratio=definition.warning_ratio,
+        warning_before_hours=definition.warning_before_hours,
+    )
+    return Position(
+        state=start.code,
+        state_entered_at=now,
+        overall=overall,
+        state_clock=state_clock(calendar, definition, start, now),
+    )
+
+
+def step(
+    calendar: WorkCalendar,
+    definition: Definition,
+    position: Position,
+    action: Action,
+    now: datetime,
+    *,
+    days: int | None = None,
+) -> Position:
+    """The position after `action` runs at `now`: the next state and both clocks. Pure — whether the
+    action may run (state, actor, fields) is the caller's to check first; `days` is an extension's.
+
+    Suspending freezes what is left on both clocks; resuming counts it again from `now`; an action
+    that ends the instance while suspended ends it; entering another state starts that state's
+    clock; an extension moves both deadlines."""
+    new = Position(**{**position.__dict__})
+    overall, current = position.overall, position.state_clock
+    target = action.target_from(position.state)
+    if position.suspended_at is not None and definition.ends(action) and not action.resume:
+        new.suspended_at = new.suspended_remaining = new.suspended_state_remaining = None
+    if action.resume:
+        overall = resume_clock(calendar, now, overall, position.suspended_remaining)
+        current = resume_clock(calendar, now, current, position.suspended_state_remaining)
+        new.suspended_at = new.suspended_remaining = new.suspended_state_remaining = None
+    if target != position.state:
+        new.state, new.state_entered_at = target, now
+        current = state_clock(calendar, definition, definition.states[target], now)
+    if action.suspend:
+        new.suspended_at = now
+        new.suspended_remaining = overall.remaining(calendar, now)
+        new.suspended_state_remaining = current.remaining(calendar, now)
+    if action.extend and days:
+        overall = extend_clock(calendar, overall, days)
+        current = extend_clock(calendar, current, days)
+        new.extended_days += days
+    if definition.states[new.state].is_terminal:
+        new.completed_at = now
+        current = Clock()
+    new.overall, new.state_clock = overall, current
+    return new
+
+
+def settle(calendar: WorkCalendar, definition: Definition, position: Position, now: datetime) -> Schedule:
+    """The flags and wake-up moments of `position` at `now` (nothing pending once it has ended)."""
+    overall, current = position.overall, position.state_clock
+    if position.completed_at is not None:
+        return Schedule(
+            overdue=overall.is_overdue(now),
+            warning=False,
+            due_at=overall.deadline,
+            warning_at=None,
+            escalation_due_at=None,
+        )
+    overdue = overall.is_overdue(now) or current.is_overdue(now)
+    warning_at = earliest(overall.warning_moment(calendar, now), current.warning_moment(calendar, now))
+    state = definition.states[position.state]
+    triggers = [trigger_moment(calendar, now, rule, current) for rule in state.escalations]
+    triggers += [trigger_moment(calendar, now, rule, overall) for rule in definition.escalations]
+    return Schedule(
+        overdue=overdue,
+        warning=overdue or (warning_at is not None and warning_at <= now),
+        due_at=earliest(overall.deadline, current.deadline),
+        warning_at=warning_at,
+        escalation_due_at=earliest(*triggers),
+    )
 
 
 def due_escalations(

@@ -117,6 +117,9 @@ class ProcessInstance(models.Model):
     warning_lead_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
     state_deadline = models.DateTimeField(_("环节时限"), null=True, blank=True)
     state_warning_lead_seconds = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # Which time each clock counts: office time on the working-day calendar, or natural time (7×24).
+    natural_clock = models.BooleanField(_("总时限按自然时间"), default=False, editable=False)
+    state_natural_clock = models.BooleanField(_("环节时限按自然时间"), default=False, editable=False)
     # Derived from the clocks so that `tick` and the inbox are plain indexed queries.
     due_at = models.DateTimeField(_("最近时限"), null=True, blank=True)
     warning_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
@@ -178,10 +181,41 @@ class ProcessInstance(models.Model):
         return region.path if region is not None else ""
 
     def overall_clock(self) -> engine.Clock:
-        return engine.Clock(self.deadline, self.warning_lead_seconds)
+        return engine.Clock(self.deadline, self.warning_lead_seconds, self.natural_clock)
 
     def state_clock(self) -> engine.Clock:
-        return engine.Clock(self.state_deadline, self.state_warning_lead_seconds)
+        return engine.Clock(self.state_deadline, self.state_warning_lead_seconds, self.state_natural_clock)
+
+    def position(self) -> engine.Position:
+        """What the engine's step function reads (`engine.step`)."""
+        return engine.Position(
+            state=self.state,
+            state_entered_at=self.state_entered_at,
+            overall=self.overall_clock(),
+            state_clock=self.state_clock(),
+            suspended_at=self.suspended_at,
+            suspended_remaining=self.suspended_remaining_seconds,
+            suspended_state_remaining=self.suspended_state_remaining_seconds,
+            extended_days=self.extended_days,
+            completed_at=self.completed_at,
+        )
+
+    def place(self, position: engine.Position, schedule: engine.Schedule) -> None:
+        """Take `position` and what its clocks imply (`engine.settle`); the caller saves."""
+        self.state, self.state_entered_at = position.state, position.state_entered_at
+        self.deadline, self.warning_lead_seconds = position.overall.deadline, position.overall.lead
+        self.natural_clock = position.overall.natural
+        self.state_deadline = position.state_clock.deadline
+        self.state_warning_lead_seconds = position.state_clock.lead
+        self.state_natural_clock = position.state_clock.natural
+        self.suspended_at = position.suspended_at
+        self.suspended_remaining_seconds = position.suspended_remaining
+        self.suspended_state_remaining_seconds = position.suspended_state_remaining
+        self.extended_days = position.extended_days
+        self.completed_at = position.completed_at
+        self.overdue, self.warning = schedule.overdue, schedule.warning
+        self.due_at, self.warning_at = schedule.due_at, schedule.warning_at
+        self.escalation_due_at = schedule.escalation_due_at
 
 
 class ProcessHandler(models.Model):

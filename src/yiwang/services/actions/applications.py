@@ -734,7 +734,7 @@ def application_resubmit(
         locked.save(update_fields=["form_data", "updated_at"])
         _write_materials(locked, requirements, stored, later=False)
         workflow_actions.transition(
-            _instance_of(locked), "resubmit", actor=actor, comment="已按补正告知补齐材料"
+            instance=_instance_of(locked), action="resubmit", actor=actor, comment="已按补正告知补齐材料"
         )
         audit_record(
             actor=actor,
@@ -782,7 +782,9 @@ def application_withdraw(*, actor: Actor, application: Application, reason: str)
             locked.completed_at = timezone.now()
             locked.save(update_fields=["status", "completed_at", "updated_at"])
         elif locked.status in (Application.Status.SUBMITTED, Application.Status.CORRECTION):
-            workflow_actions.transition(_instance_of(locked), "withdraw", actor=actor, reason=reason)
+            workflow_actions.transition(
+                instance=_instance_of(locked), action="withdraw", actor=actor, fields={"reason": reason}
+            )
         else:
             raise Conflict(
                 "办件已受理或已办结，不能撤回；如有需要请联系承办部门",
@@ -877,7 +879,9 @@ def _complete_instantly(instance: ProcessInstance) -> None:
         if action not in parsed.actions:
             logger.warning("流程 %s 没有动作 %s，即办件未能自动办结", instance.definition.code, action)
             return
-        workflow_actions.transition(instance, action, actor=system, comment=INSTANT_COMMENT, now=moment)
+        workflow_actions.transition(
+            instance=instance, action=action, actor=system, comment=INSTANT_COMMENT, now=moment
+        )
 
 
 on_transition(keep_application_in_step, phase="atomic")

@@ -125,7 +125,7 @@ def _move(
 ) -> ProcessEvent:
     """Run `action` on the application's instance, audit it here too, reload the application."""
     instance = _instance(application)
-    event = transition(instance, action, actor=actor, comment=comment, now=now, **fields)
+    event = transition(instance=instance, action=action, actor=actor, comment=comment, now=now, fields=fields)
     _audit(actor, application, step, summary, event=event.pk, action=action, fields=fields)
     application.refresh_from_db()
     return event

@@ -46,9 +46,10 @@ def submit(world, user=None, key="k-1", **kwargs):
     return application_submit(actor=Actor.for_user(user or world.citizen), idempotency_key=key, **kwargs)
 
 
-def act(world, application, action, user=None, **fields):
+def act(world, application, action, user=None, comment="", **fields):
     instance = ProcessInstance.objects.get(pk=application.process_instance_id)
-    transition(instance, action, actor=Actor.for_user(user or world.clerk), **fields)
+    actor = Actor.for_user(user or world.clerk)
+    transition(instance=instance, action=action, actor=actor, comment=comment, fields=fields)
     application.refresh_from_db()
     return application
 
@@ -340,10 +341,10 @@ def test_completion_after_the_deadline_is_not_on_time(world):
     instance = ProcessInstance.objects.get(pk=application.process_instance_id)
     clerk = Actor.for_user(world.clerk)
     late = start + timedelta(days=30)
-    transition(instance, "accept", actor=clerk, now=late)
-    transition(instance, "review", actor=clerk, comment="ok", now=late)
-    transition(instance, "deny", actor=clerk, reason="不符合条件", now=late)
-    transition(instance, "complete", actor=clerk, now=late)
+    transition(instance=instance, action="accept", actor=clerk, now=late)
+    transition(instance=instance, action="review", actor=clerk, comment="ok", now=late)
+    transition(instance=instance, action="deny", actor=clerk, now=late, fields={"reason": "不符合条件"})
+    transition(instance=instance, action="complete", actor=clerk, now=late)
     application.refresh_from_db()
     assert application.status == Application.Status.COMPLETED
     assert application.completed_on_time is False

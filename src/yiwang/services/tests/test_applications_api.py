@@ -161,11 +161,10 @@ def test_correction_resubmit_and_withdraw(client, world):
     row = Application.objects.get(uid=application["uid"])
     instance = ProcessInstance.objects.get(pk=row.process_instance_id)
     transition(
-        instance,
-        "request_correction",
+        instance=instance,
+        action="request_correction",
         actor=Actor.for_user(world.clerk),
-        reason="补",
-        materials=["premises_proof"],
+        fields={"reason": "补", "materials": ["premises_proof"]},
     )
     detail = client.get(f"{BASE}/{application['uid']}").json()
     assert detail["status"] == "correction"

@@ -159,7 +159,10 @@ def test_detail_correction_resubmit_withdraw_and_result(client, world):
     clerk = Actor.for_user(world.clerk)
     instance = ProcessInstance.objects.get(pk=application.process_instance_id)
     transition(
-        instance, "request_correction", actor=clerk, reason="请补齐", materials=["premises_proof", "租赁合同"]
+        instance=instance,
+        action="request_correction",
+        actor=clerk,
+        fields={"reason": "请补齐", "materials": ["premises_proof", "租赁合同"]},
     )
     url = reverse("services:application", kwargs={"uid": application.uid})
     client.force_login(world.citizen)
@@ -184,11 +187,11 @@ def test_detail_correction_resubmit_withdraw_and_result(client, world):
     client.force_login(world.clerk)
     assert client.get(url).status_code == 200  # in-scope staff may look
 
-    for action, fields in (("accept", {}), ("review", {"comment": "ok"}), ("approve", {"comment": "准予"})):
-        transition(instance, action, actor=clerk, **fields)
+    for action, comment in (("accept", ""), ("review", "ok"), ("approve", "准予")):
+        transition(instance=instance, action=action, actor=clerk, comment=comment)
     result = file_store(actor=clerk, upload=pdf("食品经营许可证.pdf"), organization=world.market)
     Application.objects.filter(pk=application.pk).update(result_file=result)
-    transition(instance, "complete", actor=clerk)
+    transition(instance=instance, action="complete", actor=clerk)
     client.force_login(world.citizen)
     html = client.get(url).content.decode()
     assert "已办结" in html and "下载食品经营许可证" in html

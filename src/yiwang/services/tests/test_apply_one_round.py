@@ -89,7 +89,10 @@ def test_resubmission_tells_everything_at_once_too(world):
     application = submit(world)
     instance = ProcessInstance.objects.get(pk=application.process_instance_id)
     transition(
-        instance, "request_correction", actor=Actor.for_user(world.clerk), reason="补", materials=["x"]
+        instance=instance,
+        action="request_correction",
+        actor=Actor.for_user(world.clerk),
+        fields={"reason": "补", "materials": ["x"]},
     )
     application.refresh_from_db()
     MaterialRequirementFactory(item=world.item, code="floor_plan", name="平面布局图", sort_order=5)

@@ -27,7 +27,12 @@ def test_citizen_signs_in_sees_the_portal_and_follows_an_item(page, definitions,
     # The application is registered for the citizen and the window asks for a correction: it now
     # waits for the citizen, and the engine told them both moves in the message centre.
     item = start_item(city["center"], "食品经营许可申请（王小明）", owner=citizen)
-    transition(item, "request_correction", actor=Actor.for_user(clerk), reason="请补充营业场所证明")
+    transition(
+        instance=item,
+        action="request_correction",
+        actor=Actor.for_user(clerk),
+        fields={"reason": "请补充营业场所证明"},
+    )
     assert Notification.objects.filter(recipient=citizen).count() == 2
     problems: list[str] = []
     page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)

@@ -26,7 +26,10 @@ def rows_of(html: str) -> list[tuple[str, str]]:
 
 def correction_requested(item, clerk, *, reason="请补充营业场所证明"):
     transition(
-        item, "request_correction", actor=Actor.for_user(clerk), reason=reason, materials=["营业场所证明"]
+        instance=item,
+        action="request_correction",
+        actor=Actor.for_user(clerk),
+        fields={"reason": reason, "materials": ["营业场所证明"]},
     )
     return item
 
@@ -174,7 +177,9 @@ def test_item_page_shows_the_timeline_and_the_applicants_actions(client, definit
 
 def test_completed_item_has_no_actions(client, definitions, city, citizen, clerk):
     item = start_item(city["center"], "食品经营许可申请", owner=citizen)
-    transition(item, "refuse", actor=Actor.for_user(clerk), reason="不属本中心办理")
+    transition(
+        instance=item, action="refuse", actor=Actor.for_user(clerk), fields={"reason": "不属本中心办理"}
+    )
     client.force_login(citizen)
 
     html = client.get(f"/my/{item.pk}/").content.decode()

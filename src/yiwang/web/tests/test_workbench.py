@@ -112,7 +112,12 @@ def test_suspended_item_is_grey(client, definitions, city, clerk, citizen):
     from yiwang.workflow.actions import transition
 
     item = start_item(city["center"], "补正中的办件", owner=citizen)
-    transition(item, "request_correction", actor=Actor.for_user(clerk), reason="缺少营业执照")
+    transition(
+        instance=item,
+        action="request_correction",
+        actor=Actor.for_user(clerk),
+        fields={"reason": "缺少营业执照"},
+    )
     # Now only the applicant can act (resubmit/withdraw): the item is in the citizen's list.
     client.force_login(citizen)
 
@@ -361,7 +366,12 @@ def test_portal_home_query_count_does_not_grow_with_the_citizens_items(
 
     def waiting_for_citizen(title):
         item = start_item(city["center"], title, owner=citizen)
-        transition(item, "request_correction", actor=Actor.for_user(clerk), reason="请补充材料")
+        transition(
+            instance=item,
+            action="request_correction",
+            actor=Actor.for_user(clerk),
+            fields={"reason": "请补充材料"},
+        )
 
     waiting_for_citizen("办件一")
     client.force_login(citizen)

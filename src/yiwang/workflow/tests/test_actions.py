@@ -114,8 +114,8 @@ def test_hours_sla_runs_on_office_hours_only(definitions, city, subject):
     assert ticket.state_deadline == at("2026-11-06 17:00")
 
     transition(
-        ticket,
-        "dispatch",
+        instance=ticket,
+        action="dispatch",
         actor=actor(dispatcher),
         organization=city["housing"],
         comment="请核查处理",
@@ -136,18 +136,23 @@ def test_correction_stops_the_clock_and_resubmission_restarts_it(definitions, ci
     instance = apply(citizen, subject, city)  # Mon 11-02 09:00, promised by Mon 11-09 17:30
 
     transition(
-        instance,
-        "request_correction",
+        instance=instance,
+        action="request_correction",
         actor=actor(clerk),
-        reason="营业执照复印件不清晰",
-        materials=["营业执照"],
         now=at("2026-11-03 09:00"),
+        fields={"reason": "营业执照复印件不清晰", "materials": ["营业执照"]},
     )
     assert instance.state == "correction"
     assert instance.suspended_at == at("2026-11-03 09:00")
     assert instance.suspended_remaining_seconds == 5 * 7 * 3600  # Tue..Mon, 7 office hours a day
 
-    transition(instance, "resubmit", actor=actor(citizen), comment="已重新上传", now=at("2026-11-16 09:00"))
+    transition(
+        instance=instance,
+        action="resubmit",
+        actor=actor(citizen),
+        comment="已重新上传",
+        now=at("2026-11-16 09:00"),
+    )
 
     # The suspended fortnight does not count: 35 office hours from Mon 11-16 09:00 → Fri 11-20 17:30.
     assert instance.suspended_at is None
@@ -160,10 +165,12 @@ def test_correction_stops_the_clock_and_resubmission_restarts_it(definitions, ci
 def test_suspended_instance_only_allows_resume_or_ending_actions(definitions, city, citizen, subject):
     clerk = staff(city["market"], permissions=[ACCEPT])
     instance = apply(citizen, subject, city)
-    transition(instance, "request_correction", actor=actor(clerk), reason="缺少身份证明")
+    transition(
+        instance=instance, action="request_correction", actor=actor(clerk), fields={"reason": "缺少身份证明"}
+    )
 
     assert [a.code for a in available_actions(instance, actor(citizen))] == ["resubmit", "withdraw"]
-    transition(instance, "withdraw", actor=actor(citizen), reason="不再经营")
+    transition(instance=instance, action="withdraw", actor=actor(citizen), fields={"reason": "不再经营"})
     assert instance.state == "withdrawn"
     assert instance.completed_at is not None
     assert instance.suspended_at is None
@@ -174,12 +181,22 @@ def test_in_place_suspend_and_resume_keep_the_state_clock(definitions, city, sub
     assert ticket.state_deadline == at("2026-11-09 17:30")
 
     transition(
-        ticket, "suspend", actor=actor(officer), reason="等待产权单位提供资料", now=at("2026-11-04 10:00")
+        instance=ticket,
+        action="suspend",
+        actor=actor(officer),
+        now=at("2026-11-04 10:00"),
+        fields={"reason": "等待产权单位提供资料"},
     )
     with pytest.raises(Conflict) as exc_info:
-        transition(ticket, "reply", actor=actor(officer), comment="已处理", now=at("2026-11-05 10:00"))
+        transition(
+            instance=ticket,
+            action="reply",
+            actor=actor(officer),
+            comment="已处理",
+            now=at("2026-11-05 10:00"),
+        )
     assert exc_info.value.code == "workflow_suspended"
-    transition(ticket, "resume", actor=actor(officer), now=at("2026-11-11 10:00"))
+    transition(instance=ticket, action="resume", actor=actor(officer), now=at("2026-11-11 10:00"))
 
     # Suspended Wed 11-04 10:00 → Wed 11-11 10:00: exactly 5 working days later.
     assert ticket.state == "handling"
@@ -190,14 +207,23 @@ def test_extension_adds_working_days_and_requires_a_reason(definitions, city, su
     ticket, _, dispatcher = _ticket_in_handling(city, subject, signed="2026-11-02 10:00")
 
     with pytest.raises(InvalidInput) as exc_info:
-        transition(ticket, "extend", actor=actor(dispatcher), days=3)
+        transition(instance=ticket, action="extend", actor=actor(dispatcher), fields={"days": 3})
     assert refused(exc_info) == ("workflow_field_required", "「延期」需要填写：理由")
     with pytest.raises(InvalidInput) as exc_info:
-        transition(ticket, "extend", actor=actor(dispatcher), days=30, reason="涉及多部门")
+        transition(
+            instance=ticket,
+            action="extend",
+            actor=actor(dispatcher),
+            fields={"days": 30, "reason": "涉及多部门"},
+        )
     assert exc_info.value.code == "workflow_extend_days_invalid"
 
     transition(
-        ticket, "extend", actor=actor(dispatcher), days=3, reason="需现场勘验", now=at("2026-11-05 09:00")
+        instance=ticket,
+        action="extend",
+        actor=actor(dispatcher),
+        now=at("2026-11-05 09:00"),
+        fields={"days": 3, "reason": "需现场勘验"},
     )
 
     assert ticket.state_deadline == at("2026-11-12 17:30")
@@ -218,14 +244,14 @@ def _ticket_in_handling(city, subject, *, signed):
         now=at(signed),
     )
     transition(
-        ticket,
-        "dispatch",
+        instance=ticket,
+        action="dispatch",
         actor=actor(dispatcher),
         organization=city["housing"],
         comment="转住建局",
         now=at(signed),
     )
-    transition(ticket, "sign_for", actor=actor(officer), now=at(signed))
+    transition(instance=ticket, action="sign_for", actor=actor(officer), now=at(signed))
     return ticket, officer, dispatcher
 
 
@@ -235,7 +261,7 @@ def _ticket_in_handling(city, subject, *, signed):
 def test_unknown_action_is_refused(definitions, city, citizen, subject):
     instance = apply(citizen, subject, city)
     with pytest.raises(InvalidInput) as exc_info:
-        transition(instance, "teleport", actor=Actor.system())
+        transition(instance=instance, action="teleport", actor=Actor.system())
     assert exc_info.value.code == "workflow_unknown_action"
 
 
@@ -244,7 +270,7 @@ def test_action_from_the_wrong_state_is_refused(definitions, city, citizen, subj
     instance = apply(citizen, subject, city)
 
     with pytest.raises(Conflict) as exc_info:
-        transition(instance, "approve", actor=actor(decider), comment="同意")
+        transition(instance=instance, action="approve", actor=actor(decider), comment="同意")
 
     assert refused(exc_info) == ("workflow_wrong_state", "当前环节为「待受理」，不能「准予许可」")
     assert exc_info.value.details == {"state": "submitted", "allowed_from": ["deciding"]}
@@ -256,7 +282,7 @@ def test_staff_without_the_permission_is_refused(definitions, city, citizen, sub
     instance = apply(citizen, subject, city)
 
     with pytest.raises(PermissionDenied) as exc_info:
-        transition(instance, "accept", actor=actor(reviewer))
+        transition(instance=instance, action="accept", actor=actor(reviewer))
 
     assert refused(exc_info) == ("workflow_action_not_allowed", "您没有权限执行「受理」")
     instance.refresh_from_db()
@@ -268,7 +294,7 @@ def test_staff_of_another_department_is_refused(definitions, city, citizen, subj
     instance = apply(citizen, subject, city)
 
     with pytest.raises(PermissionDenied) as exc_info:
-        transition(instance, "accept", actor=actor(stranger))
+        transition(instance=instance, action="accept", actor=actor(stranger))
 
     assert refused(exc_info) == ("workflow_forbidden", "该事项不在您的数据权限范围内")
     assert instance.events.count() == 1
@@ -278,7 +304,7 @@ def test_department_tree_scope_reaches_subordinate_departments(definitions, city
     city_clerk = staff(city["government"], permissions=[ACCEPT], scope=DataScope.DEPARTMENT_TREE)
     instance = apply(citizen, subject, city)
 
-    transition(instance, "accept", actor=actor(city_clerk))
+    transition(instance=instance, action="accept", actor=actor(city_clerk))
 
     assert instance.state == "reviewing"
     assert instance.assignee == city_clerk  # 受理 claims the case
@@ -290,18 +316,20 @@ def test_role_grants_the_action_within_its_scope(definitions, city, citizen, sub
     instance = apply(citizen, subject, city)
 
     with pytest.raises(PermissionDenied):
-        transition(instance, "accept", actor=actor(window_elsewhere))
-    transition(instance, "accept", actor=actor(window))
+        transition(instance=instance, action="accept", actor=actor(window_elsewhere))
+    transition(instance=instance, action="accept", actor=actor(window))
     assert instance.state == "reviewing"
 
 
 def test_applicant_action_by_another_citizen_is_refused(definitions, city, citizen, other_citizen, subject):
     clerk = staff(city["market"], permissions=[ACCEPT])
     instance = apply(citizen, subject, city)
-    transition(instance, "request_correction", actor=actor(clerk), reason="缺少租赁合同")
+    transition(
+        instance=instance, action="request_correction", actor=actor(clerk), fields={"reason": "缺少租赁合同"}
+    )
 
     with pytest.raises(PermissionDenied) as exc_info:
-        transition(instance, "resubmit", actor=actor(other_citizen))
+        transition(instance=instance, action="resubmit", actor=actor(other_citizen))
 
     assert refused(exc_info) == ("workflow_forbidden", "只有申请人本人可以「提交补正材料」")
     assert instance.events.count() == 2
@@ -312,7 +340,7 @@ def test_required_fields_must_be_present_and_not_blank(definitions, city, citize
     instance = apply(citizen, subject, city)
 
     with pytest.raises(InvalidInput) as exc_info:
-        transition(instance, "refuse", actor=actor(clerk), reason="   ")
+        transition(instance=instance, action="refuse", actor=actor(clerk), fields={"reason": "   "})
 
     assert refused(exc_info) == ("workflow_field_required", "「不予受理」需要填写：理由")
     assert exc_info.value.details == {"fields": ["reason"]}
@@ -324,7 +352,12 @@ def test_fields_are_checked_against_the_action_schema(definitions, city, citizen
     instance = apply(citizen, subject, city)
 
     with pytest.raises(InvalidInput) as exc_info:
-        transition(instance, "request_correction", actor=actor(clerk), reason="缺材料", materials="营业执照")
+        transition(
+            instance=instance,
+            action="request_correction",
+            actor=actor(clerk),
+            fields={"reason": "缺材料", "materials": "营业执照"},
+        )
 
     assert exc_info.value.code == "workflow_fields_invalid"
     assert exc_info.value.details == ["materials：类型应为 array"]
@@ -333,12 +366,14 @@ def test_fields_are_checked_against_the_action_schema(definitions, city, citizen
 def test_completed_instance_accepts_nothing(definitions, city, citizen, subject):
     clerk = staff(city["market"], permissions=[ACCEPT])
     instance = apply(citizen, subject, city)
-    transition(instance, "refuse", actor=actor(clerk), reason="不属于本部门职权范围")
+    transition(
+        instance=instance, action="refuse", actor=actor(clerk), fields={"reason": "不属于本部门职权范围"}
+    )
 
     assert instance.state == "refused"
     assert instance.completed_at is not None
     with pytest.raises(Conflict) as exc_info:
-        transition(instance, "accept", actor=actor(clerk))
+        transition(instance=instance, action="accept", actor=actor(clerk))
     assert exc_info.value.code == "workflow_completed"
     assert available_actions(instance, actor(clerk)) == []
 
@@ -346,7 +381,9 @@ def test_completed_instance_accepts_nothing(definitions, city, citizen, subject)
 def test_attachments_must_belong_to_the_actor(definitions, city, citizen, other_citizen, subject):
     clerk = staff(city["market"], permissions=[ACCEPT])
     instance = apply(citizen, subject, city)
-    transition(instance, "request_correction", actor=actor(clerk), reason="缺少租赁合同")
+    transition(
+        instance=instance, action="request_correction", actor=actor(clerk), fields={"reason": "缺少租赁合同"}
+    )
     own = StoredFile.objects.create(
         name="租赁合同.pdf",
         content_type="application/pdf",
@@ -367,10 +404,10 @@ def test_attachments_must_belong_to_the_actor(definitions, city, citizen, other_
     )
 
     with pytest.raises(PermissionDenied) as exc_info:
-        transition(instance, "resubmit", actor=actor(citizen), attachments=[foreign.uid])
+        transition(instance=instance, action="resubmit", actor=actor(citizen), attachments=[foreign.uid])
     assert exc_info.value.code == "workflow_attachment_forbidden"
 
-    event = transition(instance, "resubmit", actor=actor(citizen), attachments=[own.uid])
+    event = transition(instance=instance, action="resubmit", actor=actor(citizen), attachments=[own.uid])
     assert list(event.attachments.all()) == [own]
 
 
@@ -401,7 +438,9 @@ def test_transition_writes_event_and_audit_and_runs_hooks_after_commit(
     other_hook = hooks.on_transition(lambda n: pytest.fail("wrong definition"), definition="hotline_12345")
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            event = transition(instance, "accept", actor=actor(clerk), comment="材料齐全，予以受理")
+            event = transition(
+                instance=instance, action="accept", actor=actor(clerk), comment="材料齐全，予以受理"
+            )
             assert seen_atomic and not seen_commit
     finally:
         for hook in (atomic_hook, commit_hook, other_hook):
@@ -428,7 +467,7 @@ def test_failing_atomic_hook_rolls_the_transition_back(definitions, city, citize
     hooks.on_transition(veto, phase="atomic")
     try:
         with pytest.raises(InvalidInput):
-            transition(instance, "accept", actor=actor(clerk))
+            transition(instance=instance, action="accept", actor=actor(clerk))
     finally:
         hooks.unsubscribe(veto)
 

@@ -54,7 +54,7 @@ def test_consistency_errors_are_reported():
     content["states"][0]["escalations"] = [{"after": "overdue", "action": "accept"}]
     content["states"][1]["sla"] = {"working_days": 1, "working_hours": 2}
     assert definition_errors(content) == [
-        "环节 correction 的时限只能指定 working_days 或 working_hours 之一",
+        "环节 correction 的时限只能指定一种计时方式（working_days、working_hours、natural_minutes、natural_hours、natural_days 之一）",
         "动作 accept 的目标环节 nowhere 不存在",
         "动作 refuse 不能从结束环节 completed 发起",
     ]

@@ -33,7 +33,13 @@ def test_own_items_only_most_recent_activity_first(
     new = apply(citizen, subject, city, "晚申请", "2026-11-03 09:00")
     apply(other_citizen, subject, city, "别人的申请", "2026-11-04 09:00")
     # The older application moved last: it comes first.
-    transition(old, "refuse", actor=actor(clerk), reason="不属本部门", now=at("2026-11-05 09:00"))
+    transition(
+        instance=old,
+        action="refuse",
+        actor=actor(clerk),
+        now=at("2026-11-05 09:00"),
+        fields={"reason": "不属本部门"},
+    )
 
     me = actor(citizen)
     with django_assert_num_queries(1):

@@ -46,7 +46,13 @@ def test_owner_is_told_once_per_move_with_chinese_text_and_a_link(
     assert messages_of(citizen) == []  # starting one's own application is not news
 
     with django_capture_on_commit_callbacks(execute=True):
-        transition(instance, "accept", actor=actor(clerk), comment="材料齐全", now=at("2026-11-02 10:00"))
+        transition(
+            instance=instance,
+            action="accept",
+            actor=actor(clerk),
+            comment="材料齐全",
+            now=at("2026-11-02 10:00"),
+        )
 
     [message] = messages_of(citizen)
     assert message.template_code == "workflow.transition"
@@ -65,12 +71,11 @@ def test_correction_request_tells_the_reason_and_the_materials(
     instance = apply(citizen, subject, city)
     with django_capture_on_commit_callbacks(execute=True):
         transition(
-            instance,
-            "request_correction",
+            instance=instance,
+            action="request_correction",
             actor=actor(clerk),
-            reason="缺少营业场所证明",
-            materials=["营业场所证明", "平面布局图"],
             now=at("2026-11-02 10:00"),
+            fields={"reason": "缺少营业场所证明", "materials": ["营业场所证明", "平面布局图"]},
         )
 
     [message] = messages_of(citizen)
@@ -83,12 +88,22 @@ def test_own_actions_send_nothing(
 ):
     instance = apply(citizen, subject, city)
     transition(
-        instance, "request_correction", actor=actor(clerk), reason="缺材料", now=at("2026-11-02 10:00")
+        instance=instance,
+        action="request_correction",
+        actor=actor(clerk),
+        now=at("2026-11-02 10:00"),
+        fields={"reason": "缺材料"},
     )
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        transition(instance, "resubmit", actor=actor(citizen), now=at("2026-11-03 09:00"))
-        transition(instance, "withdraw", actor=actor(citizen), reason="不再经营", now=at("2026-11-03 10:00"))
+        transition(instance=instance, action="resubmit", actor=actor(citizen), now=at("2026-11-03 09:00"))
+        transition(
+            instance=instance,
+            action="withdraw",
+            actor=actor(citizen),
+            now=at("2026-11-03 10:00"),
+            fields={"reason": "不再经营"},
+        )
 
     assert len(callbacks) == 2  # the hooks ran …
     assert messages_of(citizen) == []  # … and found nothing to tell
@@ -106,7 +121,7 @@ def test_nothing_is_sent_when_the_transition_rolls_back(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        transition(instance, "accept", actor=actor(clerk), now=at("2026-11-02 10:00"))
+        transition(instance=instance, action="accept", actor=actor(clerk), now=at("2026-11-02 10:00"))
         raise RuntimeError("数据库写入失败")
 
     assert callbacks == []
@@ -127,7 +142,7 @@ def test_an_instance_without_owner_notifies_nobody(
             title="窗口收件",
             now=at("2026-11-02 09:00"),
         )
-        transition(instance, "accept", actor=actor(clerk), now=at("2026-11-02 10:00"))
+        transition(instance=instance, action="accept", actor=actor(clerk), now=at("2026-11-02 10:00"))
 
     assert Notification.objects.count() == 0
 
@@ -156,8 +171,8 @@ def test_a_ticket_registered_by_staff_is_announced_and_internal_steps_stay_quiet
 
     with django_capture_on_commit_callbacks(execute=True):
         transition(
-            ticket,
-            "dispatch",
+            instance=ticket,
+            action="dispatch",
             actor=actor(dispatcher),
             organization=city["housing"],
             comment="请核实处置",
@@ -165,11 +180,15 @@ def test_a_ticket_registered_by_staff_is_announced_and_internal_steps_stay_quiet
         )
         # 退单 and 改派 are marked "notify_owner": false in the shipped definition.
         transition(
-            ticket, "return_ticket", actor=actor(officer), reason="不属本单位", now=at("2026-11-09 09:20")
+            instance=ticket,
+            action="return_ticket",
+            actor=actor(officer),
+            now=at("2026-11-09 09:20"),
+            fields={"reason": "不属本单位"},
         )
         transition(
-            ticket,
-            "redispatch",
+            instance=ticket,
+            action="redispatch",
             actor=actor(dispatcher),
             organization=city["housing"],
             comment="请再核实",
@@ -187,7 +206,13 @@ def test_automatic_actions_of_the_timer_notify_too(
 ):
     agent = staff(city["hotline"], roles=["hotline_agent"])
     ticket = _ticket_for(citizen, city, subject, django_capture_on_commit_callbacks)
-    transition(ticket, "answer_directly", actor=actor(agent), comment="已答复", now=at("2026-11-09 10:00"))
+    transition(
+        instance=ticket,
+        action="answer_directly",
+        actor=actor(agent),
+        comment="已答复",
+        now=at("2026-11-09 10:00"),
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         result = tick(now=at("2026-11-16 18:00"))  # 3 working days without 回访
@@ -226,8 +251,8 @@ def test_definition_flag_opts_an_action_out(
     )
 
     with django_capture_on_commit_callbacks(execute=True):
-        transition(instance, "note", actor=actor(clerk))
-        transition(instance, "finish", actor=actor(clerk))
+        transition(instance=instance, action="note", actor=actor(clerk))
+        transition(instance=instance, action="finish", actor=actor(clerk))
 
     assert [m.title for m in messages_of(citizen)] == ["您的“测试事项”已办结，当前状态：已办结"]
 

@@ -56,13 +56,13 @@ def test_random_action_sequences_keep_the_instance_consistent(db, city, code, da
         extra = FIELDS if with_fields else {}
         try:
             transition(
-                instance,
-                action,
+                instance=instance,
+                action=action,
                 actor=SYSTEM,
                 comment="意见" if with_fields else "",
                 organization=city["housing"] if with_fields else None,
                 now=moment,
-                **extra,
+                fields=extra,
             )
         except DomainError:
             continue

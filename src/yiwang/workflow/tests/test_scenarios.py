@@ -38,12 +38,11 @@ def test_a_citizen_applies_for_a_food_business_licence(definitions, city, citize
 
     # 10-08 09:30 — the window finds the floor plan missing: 一次性告知补正, the clock stops.
     transition(
-        case,
-        "request_correction",
+        instance=case,
+        action="request_correction",
         actor=window,
-        reason="缺少经营场所平面图",
-        materials=["经营场所平面图"],
         now=at("2026-10-08 09:30"),
+        fields={"reason": "缺少经营场所平面图", "materials": ["经营场所平面图"]},
     )
     assert inbox_for(window).count() == 0
     assert [a.code for a in available_actions(case, applicant)] == ["resubmit", "withdraw"]
@@ -55,13 +54,19 @@ def test_a_citizen_applies_for_a_food_business_licence(definitions, city, citize
     assert case.overdue is False
 
     # 10-16 (Fri) 10:00 — 王小明 uploads the plan; the clock restarts.
-    transition(case, "resubmit", actor=applicant, comment="已上传平面图", now=at("2026-10-16 10:00"))
+    transition(
+        instance=case, action="resubmit", actor=applicant, comment="已上传平面图", now=at("2026-10-16 10:00")
+    )
     # 10-19 — accepted, reviewed the next day, decided and completed.
-    transition(case, "accept", actor=window, comment="材料齐全", now=at("2026-10-19 09:10"))
-    transition(case, "review", actor=reviewer, comment="现场核查符合要求", now=at("2026-10-20 15:00"))
+    transition(instance=case, action="accept", actor=window, comment="材料齐全", now=at("2026-10-19 09:10"))
+    transition(
+        instance=case, action="review", actor=reviewer, comment="现场核查符合要求", now=at("2026-10-20 15:00")
+    )
     assert [a.code for a in available_actions(case, head)] == ["approve", "deny", "extend"]
-    transition(case, "approve", actor=head, comment="准予许可", now=at("2026-10-21 10:00"))
-    transition(case, "complete", actor=window, comment="证照已送达", now=at("2026-10-21 14:00"))
+    transition(instance=case, action="approve", actor=head, comment="准予许可", now=at("2026-10-21 10:00"))
+    transition(
+        instance=case, action="complete", actor=window, comment="证照已送达", now=at("2026-10-21 14:00")
+    )
 
     assert case.state == "completed"
     assert case.completed_at == at("2026-10-21 14:00")
@@ -103,26 +108,26 @@ def test_a_noise_complaint_goes_round_the_12345_loop(definitions, city):
     assert ticket.state_deadline == at("2026-11-11 10:00")
 
     transition(
-        ticket,
-        "dispatch",
+        instance=ticket,
+        action="dispatch",
         actor=dispatcher,
         organization=city["market"],
         comment="转市场监管局",
         now=at("2026-11-11 09:05"),
     )
     with pytest.raises(Exception) as exc_info:
-        transition(ticket, "sign_for", actor=housing_officer, now=at("2026-11-11 09:10"))
+        transition(instance=ticket, action="sign_for", actor=housing_officer, now=at("2026-11-11 09:10"))
     assert exc_info.value.code == "workflow_forbidden"
     transition(
-        ticket,
-        "return_ticket",
+        instance=ticket,
+        action="return_ticket",
         actor=market_officer,
-        reason="建筑施工噪音属住建部门职责",
         now=at("2026-11-11 09:30"),
+        fields={"reason": "建筑施工噪音属住建部门职责"},
     )
     transition(
-        ticket,
-        "redispatch",
+        instance=ticket,
+        action="redispatch",
         actor=dispatcher,
         organization=city["housing"],
         comment="改派住建局",
@@ -134,24 +139,23 @@ def test_a_noise_complaint_goes_round_the_12345_loop(definitions, city):
     tick(now=at("2026-11-11 14:00"))
     assert Notification.objects.filter(recipient=supervisor).count() == 1
 
-    transition(ticket, "sign_for", actor=housing_officer, now=at("2026-11-11 14:10"))
+    transition(instance=ticket, action="sign_for", actor=housing_officer, now=at("2026-11-11 14:10"))
     assert ticket.overdue is False and ticket.assignee == housing_officer.user
     transition(
-        ticket,
-        "reply",
+        instance=ticket,
+        action="reply",
         actor=housing_officer,
         comment="已责令施工单位停止夜间施工并立案处罚",
         now=at("2026-11-13 16:00"),
     )
-    transition(ticket, "close", actor=dispatcher, now=at("2026-11-16 09:30"))
+    transition(instance=ticket, action="close", actor=dispatcher, now=at("2026-11-16 09:30"))
     transition(
-        ticket,
-        "callback",
+        instance=ticket,
+        action="callback",
         actor=agent,
-        satisfaction="satisfied",
-        contacted=True,
         comment="来电人表示满意",
         now=at("2026-11-16 11:00"),
+        fields={"satisfaction": "satisfied", "contacted": True},
     )
 
     assert ticket.state == "archived" and ticket.completed_at == at("2026-11-16 11:00")

@@ -120,11 +120,18 @@ def test_reassignment_moves_the_case_between_inboxes(definitions, city, subject)
     )
     assert [i.pk for i in inbox_for(dispatcher)] == [ticket.pk]
 
-    transition(ticket, "dispatch", actor=dispatcher, organization=city["housing"], comment="转住建局")
+    transition(
+        instance=ticket, action="dispatch", actor=dispatcher, organization=city["housing"], comment="转住建局"
+    )
     assert inbox_for(dispatcher).count() == 0
     assert [i.pk for i in inbox_for(housing)] == [ticket.pk]
 
-    transition(ticket, "return_ticket", actor=housing, reason="不属于本单位职责，应由城管局处理")
+    transition(
+        instance=ticket,
+        action="return_ticket",
+        actor=housing,
+        fields={"reason": "不属于本单位职责，应由城管局处理"},
+    )
     assert ticket.organization == city["hotline"]
     assert inbox_for(housing).count() == 0
     assert [i.state for i in inbox_for(dispatcher)] == ["returned"]

@@ -27,8 +27,8 @@ def _dispatched_ticket(city, subject, when):
         now=at(when),
     )
     transition(
-        ticket,
-        "dispatch",
+        instance=ticket,
+        action="dispatch",
         actor=actor(dispatcher),
         organization=city["housing"],
         comment="请尽快处置",
@@ -70,7 +70,7 @@ def test_acting_clears_the_flags_and_the_new_state_gets_its_own_escalations(defi
     ticket = _dispatched_ticket(city, subject, "2026-11-09 09:00")
     tick(now=at("2026-11-09 11:01"))
 
-    transition(ticket, "sign_for", actor=actor(officer), now=at("2026-11-09 11:30"))
+    transition(instance=ticket, action="sign_for", actor=actor(officer), now=at("2026-11-09 11:30"))
     assert (ticket.warning, ticket.overdue) == (False, False)
     # 办理 5 working days: Mon 11-09 → Mon 11-16 17:30; warning at 80 % of the office time used.
     assert ticket.state_deadline == at("2026-11-16 17:30")
@@ -83,8 +83,14 @@ def test_acting_clears_the_flags_and_the_new_state_gets_its_own_escalations(defi
 def test_suspended_instances_are_skipped(definitions, city, subject):
     officer = staff(city["housing"], roles=["handling_officer"])
     ticket = _dispatched_ticket(city, subject, "2026-11-09 09:00")
-    transition(ticket, "sign_for", actor=actor(officer), now=at("2026-11-09 09:10"))
-    transition(ticket, "suspend", actor=actor(officer), reason="等待气象条件", now=at("2026-11-09 09:20"))
+    transition(instance=ticket, action="sign_for", actor=actor(officer), now=at("2026-11-09 09:10"))
+    transition(
+        instance=ticket,
+        action="suspend",
+        actor=actor(officer),
+        now=at("2026-11-09 09:20"),
+        fields={"reason": "等待气象条件"},
+    )
 
     result = tick(now=at("2026-12-31 12:00"))
 
@@ -97,9 +103,15 @@ def test_overdue_escalation_can_run_an_automatic_action(definitions, city, subje
     officer = staff(city["housing"], roles=["handling_officer"])
     dispatcher = staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION)
     ticket = _dispatched_ticket(city, subject, "2026-11-09 09:00")
-    transition(ticket, "sign_for", actor=actor(officer), now=at("2026-11-09 09:10"))
-    transition(ticket, "reply", actor=actor(officer), comment="已补装井盖", now=at("2026-11-10 15:00"))
-    transition(ticket, "close", actor=actor(dispatcher), now=at("2026-11-11 09:00"))
+    transition(instance=ticket, action="sign_for", actor=actor(officer), now=at("2026-11-09 09:10"))
+    transition(
+        instance=ticket,
+        action="reply",
+        actor=actor(officer),
+        comment="已补装井盖",
+        now=at("2026-11-10 15:00"),
+    )
+    transition(instance=ticket, action="close", actor=actor(dispatcher), now=at("2026-11-11 09:00"))
     # 回访 due within 3 working days: Wed 11-11 → Mon 11-16 17:30.
     assert ticket.state_deadline == at("2026-11-16 17:30")
 
