@@ -119,9 +119,9 @@ STORIES: tuple[Story, ...] = (
         7,
         "enterprise",
         "010011000100",
-        Day(4),
-        (Move("accept", Day(3), ACCEPTED),),
-        shows="审查中，2 个工作日的审查期限已过：已超期",
+        Day(12),
+        (Move("accept", Day(11), ACCEPTED),),
+        shows="审查中，10 个工作日的承诺时限已过：已超期",
     ),
     # 周志强's 工作台 (待决定).
     Story(

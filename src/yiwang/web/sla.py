@@ -5,11 +5,11 @@ so 「剩余 1.5 个工作日」 means one and a half days of office time."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext, gettext_noop, ngettext
 
 from yiwang.core.calendar import WorkCalendar
 from yiwang.workflow.engine import Clock
@@ -27,6 +27,7 @@ class DeadlineView:
     label: str  # 正常 / 即将超期 / 已超期 / 已暂停计时 / 不计时
     remaining: str  # 剩余 1.5 个工作日 / 已超期 3 小时 / …
     deadline: datetime | None
+    clock_label: str = ""  # which deadline it is: 办结时限 / 环节时限
 
     @property
     def badge(self) -> str:
@@ -72,41 +73,40 @@ def describe_working_seconds(seconds: int, seconds_per_day: int) -> str:
     return ngettext("剩余 %(minutes)d 分钟", "剩余 %(minutes)d 分钟", minutes) % {"minutes": minutes}
 
 
-def effective_deadline(instance: Any) -> datetime | None:
-    """The deadline that matters now: `due_at` (the nearer of the step and overall deadlines)."""
-    due_at = getattr(instance, "due_at", None)
-    if due_at is not None:
-        return due_at
-    candidates = [d for d in (instance.state_deadline, instance.deadline) if d is not None]
-    return min(candidates) if candidates else None
+CLOCK_LABELS = {"overall": gettext_noop("办结时限"), "state": gettext_noop("环节时限")}
 
 
-def deadline_view(
-    instance: Any, *, now: datetime, calendar: WorkCalendar, overall: bool = False
-) -> DeadlineView:
-    """The SLA colour and remaining time of one workflow instance at `now`.
-
-    By default against the deadline that matters next (the step's or the overall one, whichever is
-    nearer): the colour follows the engine's flags (`warning`, `overdue`, set by `yiwang tick`),
-    except that an item whose deadline has passed is shown overdue even before the next tick.
-    With `overall`, against the overall deadline only — what the applicant was promised (an
-    application's 承诺办结时限), the one its lists sort and filter on and its statistics count."""
+def deadline_view(instance: Any, *, now: datetime, calendar: WorkCalendar) -> DeadlineView:
+    """The SLA colour and remaining time of one workflow instance at `now`, against the one deadline
+    every list shows for it (`ProcessInstance.worklist`, chosen by the engine: an application's
+    承诺办结时限, a ticket's …) — so the 工作台, a domain's own list and the applicant's pages agree."""
     if getattr(instance, "completed_at", None) is not None:
         return DeadlineView(NONE, gettext("已结束"), "", None)
-    if overall:
-        return _overall_view(instance, now=now, calendar=calendar)
-    deadline = effective_deadline(instance)
-    if instance.suspended_at is not None:
-        return DeadlineView(SUSPENDED, gettext("已暂停计时"), gettext("暂停计时中"), deadline)
-    if deadline is None:
-        return DeadlineView(NONE, gettext("不计时限"), "", None)
-    remaining = _remaining(deadline, now=now, calendar=calendar)
-    return _coloured(deadline, remaining, now=now, overdue=instance.overdue, warning=instance.warning)
+    # Yellow from the stored moment the lists count by (`worklist_warning_at`), so colour and counters agree.
+    warning_at = instance.worklist_warning_at
+    warning = warning_at is not None and warning_at <= now
+    view = _clock_view(instance, instance.worklist(), now=now, calendar=calendar, warning=warning)
+    return replace(view, clock_label=gettext(CLOCK_LABELS.get(instance.worklist_clock, "办理时限")))
 
 
-def _remaining(deadline: datetime, *, now: datetime, calendar: WorkCalendar) -> str:
-    seconds = calendar.working_seconds_between(now, deadline)
-    if now >= deadline and seconds == 0:
+def describe_natural_seconds(seconds: int) -> str:
+    """`剩余 1.5 天`, `剩余 3 小时`, `剩余 20 分钟`, `已超期 40 分钟` — for a 7×24 clock."""
+    amount = abs(seconds)
+    if amount >= 86400:
+        days = _number(amount / 86400)
+        count = 1 if days == "1" else 2
+        if seconds < 0:
+            return ngettext("已超期 %(days)s 天", "已超期 %(days)s 天", count) % {"days": days}
+        return ngettext("剩余 %(days)s 天", "剩余 %(days)s 天", count) % {"days": days}
+    return describe_working_seconds(seconds, 0)
+
+
+def _remaining(clock: Clock, *, now: datetime, calendar: WorkCalendar) -> str:
+    assert clock.deadline is not None
+    seconds = clock.seconds(calendar, now, clock.deadline)
+    if clock.natural:
+        return describe_natural_seconds(seconds)
+    if now >= clock.deadline and seconds == 0:
         # Past the deadline, but no office time has passed since (e.g. the evening after).
         return gettext("已到期")
     return describe_working_seconds(seconds, calendar.seconds_per_day)
@@ -122,27 +122,21 @@ def _coloured(
     return DeadlineView(OK, gettext("正常"), remaining, deadline)
 
 
-def _overall_view(instance: Any, *, now: datetime, calendar: WorkCalendar) -> DeadlineView:
-    return _clock_view(instance, instance.deadline, instance.warning_lead_seconds, now=now, calendar=calendar)
-
-
 def step_view(instance: Any, *, now: datetime, calendar: WorkCalendar) -> DeadlineView | None:
     """The current step's own clock (e.g. 受理 within one working day), when it has one."""
     if getattr(instance, "completed_at", None) is not None or instance.state_deadline is None:
         return None
-    return _clock_view(
-        instance, instance.state_deadline, instance.state_warning_lead_seconds, now=now, calendar=calendar
-    )
+    return _clock_view(instance, instance.state_clock(), now=now, calendar=calendar)
 
 
 def _clock_view(
-    instance: Any, deadline: datetime | None, lead: int | None, *, now: datetime, calendar: WorkCalendar
+    instance: Any, clock: Clock, *, now: datetime, calendar: WorkCalendar, warning: bool | None = None
 ) -> DeadlineView:
     if instance.suspended_at is not None:
-        return DeadlineView(SUSPENDED, gettext("已暂停计时"), gettext("暂停计时中"), deadline)
-    if deadline is None:
+        return DeadlineView(SUSPENDED, gettext("已暂停计时"), gettext("暂停计时中"), clock.deadline)
+    if clock.deadline is None:
         return DeadlineView(NONE, gettext("不计时限"), "", None)
-    # The engine's flags mix both clocks: colour this one from its own deadline and lead.
-    warning = Clock(deadline=deadline, lead=lead).is_warning(calendar, now)
-    remaining = _remaining(deadline, now=now, calendar=calendar)
-    return _coloured(deadline, remaining, now=now, overdue=False, warning=warning)
+    remaining = _remaining(clock, now=now, calendar=calendar)
+    if warning is None:
+        warning = clock.is_warning(calendar, now)
+    return _coloured(clock.deadline, remaining, now=now, overdue=False, warning=warning)

@@ -115,8 +115,7 @@ def _rows(
                 "instance": instance,
                 "state_name": instance.state_name,
                 "received_at": instance.state_entered_at,
-                # The applicant follows the promised (overall) deadline; staff the next one due.
-                "sla": deadline_view(instance, now=now, calendar=calendar, overall=applicant),
+                "sla": deadline_view(instance, now=now, calendar=calendar),
                 "url": url or reverse(generic, kwargs={"instance_id": instance.pk}),
                 "title": link.title if link is not None else instance.title,
                 "reference": link.reference if link is not None else "",
@@ -126,18 +125,18 @@ def _rows(
 
 
 def overdue_q(now: datetime) -> Q:
-    """Overdue as the workbench shows it: flagged by `tick`, or past the deadline already; a
+    """Overdue as every list shows it: past the item's one list deadline (`worklist_deadline`); a
     suspended clock is never overdue."""
-    return Q(suspended_at__isnull=True) & (Q(overdue=True) | Q(due_at__lte=now))
+    return Q(suspended_at__isnull=True, worklist_deadline__lte=now)
 
 
 def _inbox_summary(inbox: QuerySet[Any], now: datetime) -> dict[str, Any]:
     """Counters and the per-state breakdown of the whole inbox, in two queries.
 
-    The colours match `deadline_view`: a suspended item is neither warning nor overdue, and an item
-    past its deadline counts as overdue even before `yiwang tick` has flagged it."""
+    The colours match `deadline_view` (the same list deadline): a suspended item is neither warning
+    nor overdue, and an item past its deadline counts as overdue even before `yiwang tick` runs."""
     overdue = overdue_q(now)
-    warning = Q(suspended_at__isnull=True, warning=True) & ~overdue
+    warning = Q(suspended_at__isnull=True, worklist_warning_at__lte=now) & ~overdue
     unordered = inbox.order_by()
     totals = unordered.aggregate(
         total_count=Count("pk"),

@@ -8,6 +8,8 @@ definition can be saved and published. Shape of a definition:
   "sla": {"working_days": 5},              // overall promised time (optional); one key names the
                                            // clock: working_days / working_hours (office calendar)
                                            // or natural_minutes / natural_hours / natural_days (7×24)
+  "worklist_clock": "overall",             // the one deadline lists show: "overall" or "state"
+                                           // (default: overall when it runs, else the state's)
   "warning_ratio": 0.8,                    // warn when 80 % of a clock is used (default 0.8)
   "start": {"permissions": [...], "roles": [...], "applicant": true},   // who may start (optional)
   "escalations": [{"after": "overdue", "notify_roles": ["supervisor"]}],  // on the overall clock
@@ -84,6 +86,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
         "sla": SLA,
+        "worklist_clock": {"enum": ["overall", "state"]},
         **WARNING,
         "start": {"type": "object", "properties": AUTHORISATION, "additionalProperties": False},
         "escalations": {"type": "array", "items": ESCALATION},

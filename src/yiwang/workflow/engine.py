@@ -95,6 +95,7 @@ class Definition:
     escalations: tuple[Escalation, ...]
     start: dict[str, Any]
     field_labels: dict[str, str]
+    worklist_clock: str = ""  # "overall" | "state" | "" (the overall clock when it runs, else the state's)
 
     @property
     def start_state(self) -> State:
@@ -200,6 +201,7 @@ def parse(content: dict[str, Any]) -> Definition:
         escalations=_escalations(content.get("escalations", [])),
         start=dict(content.get("start", {})),
         field_labels=dict(content.get("field_labels", {})),
+        worklist_clock=str(content.get("worklist_clock", "")),
     )
 
 
@@ -346,6 +348,10 @@ class Schedule:
     due_at: datetime | None
     warning_at: datetime | None
     escalation_due_at: datetime | None
+    # The one deadline every list shows, sorts and counts by (`worklist`), and when it turns yellow.
+    worklist_clock: str = "overall"
+    worklist_deadline: datetime | None = None
+    worklist_warning_at: datetime | None = None
 
 
 def state_clock(calendar: WorkCalendar, definition: Definition, state: State, now: datetime) -> Clock:
@@ -422,9 +428,18 @@ def step(
     return new
 
 
+def worklist(definition: Definition, position: Position) -> tuple[str, Clock]:
+    """Which clock the lists show for an instance — one deadline per item, wherever it is listed (the
+    工作台, a domain's own list, the applicant's pages): the definition's `worklist_clock`, else the
+    overall clock when it runs (an application's 承诺办结时限), else the current state's."""
+    choice = definition.worklist_clock or ("overall" if position.overall.deadline is not None else "state")
+    return choice, position.overall if choice == "overall" else position.state_clock
+
+
 def settle(calendar: WorkCalendar, definition: Definition, position: Position, now: datetime) -> Schedule:
     """The flags and wake-up moments of `position` at `now` (nothing pending once it has ended)."""
     overall, current = position.overall, position.state_clock
+    listed, clock = worklist(definition, position)
     if position.completed_at is not None:
         return Schedule(
             overdue=overall.is_overdue(now),
@@ -432,6 +447,8 @@ def settle(calendar: WorkCalendar, definition: Definition, position: Position, n
             due_at=overall.deadline,
             warning_at=None,
             escalation_due_at=None,
+            worklist_clock=listed,
+            worklist_deadline=clock.deadline,
         )
     overdue = overall.is_overdue(now) or current.is_overdue(now)
     warning_at = earliest(overall.warning_moment(calendar, now), current.warning_moment(calendar, now))
@@ -444,6 +461,9 @@ def settle(calendar: WorkCalendar, definition: Definition, position: Position, n
         due_at=earliest(overall.deadline, current.deadline),
         warning_at=warning_at,
         escalation_due_at=earliest(*triggers),
+        worklist_clock=listed,
+        worklist_deadline=clock.deadline,
+        worklist_warning_at=clock.warning_moment(calendar, now),
     )
 
 

@@ -124,6 +124,11 @@ class ProcessInstance(models.Model):
     due_at = models.DateTimeField(_("最近时限"), null=True, blank=True)
     warning_at = models.DateTimeField(_("预警时间"), null=True, blank=True)
     escalation_due_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The one deadline every list shows, sorts and counts by (`engine.worklist`): which clock, its
+    # deadline and when it turns yellow — the 工作台 and a domain's own list agree on every item.
+    worklist_clock = models.CharField(_("列表时限"), max_length=8, default="overall", editable=False)
+    worklist_deadline = models.DateTimeField(_("办理时限"), null=True, blank=True)
+    worklist_warning_at = models.DateTimeField(null=True, blank=True, editable=False)
     warning = models.BooleanField(_("预警"), default=False)
     overdue = models.BooleanField(_("超期"), default=False)
     suspended_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
@@ -141,6 +146,7 @@ class ProcessInstance(models.Model):
             models.Index(fields=["content_type", "object_id"], name="wf_instance_object_idx"),
             models.Index(fields=["organization", "state", "due_at"], name="wf_instance_inbox_idx"),
             models.Index(fields=["completed_at", "due_at"], name="wf_instance_open_due_idx"),
+            models.Index(fields=["completed_at", "worklist_deadline"], name="wf_instance_worklist_idx"),
             models.Index(fields=["owner", "completed_at"], name="wf_instance_owner_idx"),
             models.Index(fields=["region", "completed_at"], name="wf_instance_region_idx"),
             models.Index(fields=["warning_at"], name="wf_instance_warning_idx"),
@@ -216,6 +222,15 @@ class ProcessInstance(models.Model):
         self.overdue, self.warning = schedule.overdue, schedule.warning
         self.due_at, self.warning_at = schedule.due_at, schedule.warning_at
         self.escalation_due_at = schedule.escalation_due_at
+        self.worklist_clock = schedule.worklist_clock
+        self.worklist_deadline, self.worklist_warning_at = (
+            schedule.worklist_deadline,
+            schedule.worklist_warning_at,
+        )
+
+    def worklist(self) -> engine.Clock:
+        """The clock the lists show (`engine.worklist`), from the row's own columns."""
+        return self.overall_clock() if self.worklist_clock == "overall" else self.state_clock()
 
 
 class ProcessHandler(models.Model):

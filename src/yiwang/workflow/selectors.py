@@ -86,7 +86,8 @@ def inbox_for(
     definition: str | None = None,
     search: str | None = None,
 ) -> QuerySet[ProcessInstance]:
-    """待办: open instances whose current state has an action the actor may perform, nearest due first."""
+    """待办: open instances whose current state has an action the actor may perform, nearest list
+    deadline (`worklist_deadline`, the one every list shows) first."""
     if not actor.is_authenticated and not actor.is_system:
         return ProcessInstance.objects.none()
     qs = ProcessInstance.objects.filter(completed_at__isnull=True).filter(handler_q(actor))
@@ -100,7 +101,9 @@ def inbox_for(
         qs = qs.filter(definition__code=definition)
     if search:
         qs = qs.filter(title__icontains=search.strip())
-    return qs.select_related(*_RELATED).order_by(F("due_at").asc(nulls_last=True), "started_at", "pk")
+    return qs.select_related(*_RELATED).order_by(
+        F("worklist_deadline").asc(nulls_last=True), "started_at", "pk"
+    )
 
 
 def instances_for(

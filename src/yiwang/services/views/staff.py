@@ -85,9 +85,7 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
                 "applicant": application.applicant_name,  # annotated by the selector
                 "badge": application_selectors.STATUS_BADGES.get(application.status, "badge-muted"),
                 # The promised deadline: the one the inbox sorts and filters on and statistics count.
-                "sla": deadline_view(instance, now=now, calendar=calendar, overall=True)
-                if instance is not None
-                else None,
+                "sla": deadline_view(instance, now=now, calendar=calendar) if instance is not None else None,
             }
         )
     query = request.GET.copy()
@@ -154,7 +152,7 @@ def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
         "application": application,
         "badge": application_selectors.STATUS_BADGES.get(application.status, "badge-muted"),
         "instance": instance,
-        "sla": deadline_view(instance, now=now, calendar=calendar, overall=True) if instance else None,
+        "sla": deadline_view(instance, now=now, calendar=calendar) if instance else None,
         "step_sla": step_view(instance, now=now, calendar=calendar) if instance else None,
         "applicant": applicant,
         "form_rows": form_rows,

@@ -1,9 +1,9 @@
-"""Deadline display: colours follow the engine's flags; remaining time counts office hours only."""
+"""Deadline display: one list deadline per item (the engine's `worklist` clock); remaining time counts
+office hours on a working clock and every minute on a natural one."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,7 @@ from django.utils import translation
 from yiwang.core.calendar import WorkCalendar, parse_office_hours
 from yiwang.web.sla import deadline_view, describe_working_seconds, step_view
 from yiwang.web.templatetags.yiwang import cn_datetime
+from yiwang.workflow.models import ProcessInstance
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Office hours 09:00-12:00 and 13:30-17:30: 7 working hours a day. 2026-10-01..07 is 国庆 (holidays).
@@ -28,19 +29,10 @@ def at(*args):
 
 
 def item(**overrides):
-    values = {
-        "due_at": None,
-        "deadline": None,
-        "state_deadline": None,
-        "suspended_at": None,
-        "completed_at": None,
-        "warning": False,
-        "overdue": False,
-        "warning_lead_seconds": None,
-        "state_warning_lead_seconds": None,
-    }
+    """An instance as the lists read it (unsaved): by default listed by its overall clock."""
+    values = {"worklist_clock": "overall"}
     values.update(overrides)
-    return SimpleNamespace(**values)
+    return ProcessInstance(**values)
 
 
 @pytest.mark.parametrize(
@@ -63,7 +55,7 @@ def test_describe_working_seconds(seconds, text):
 def test_remaining_time_skips_the_night_and_the_weekend():
     # Friday 16:30 → Monday 12:00 is 1 h (Friday) + 3 h (Monday morning) of office time.
     now = at(2026, 11, 20, 16, 30)
-    view = deadline_view(item(due_at=at(2026, 11, 23, 12, 0)), now=now, calendar=CALENDAR)
+    view = deadline_view(item(deadline=at(2026, 11, 23, 12, 0)), now=now, calendar=CALENDAR)
 
     assert view.status == "ok"
     assert view.css_class == "sla-ok"
@@ -72,29 +64,31 @@ def test_remaining_time_skips_the_night_and_the_weekend():
 
 def test_remaining_time_skips_national_day_holidays():
     now = at(2026, 9, 30, 9, 0)
-    view = deadline_view(item(due_at=at(2026, 10, 8, 17, 30)), now=now, calendar=CALENDAR)
+    view = deadline_view(item(deadline=at(2026, 10, 8, 17, 30)), now=now, calendar=CALENDAR)
 
     assert view.remaining == "剩余 2 个工作日"  # 30 Sep and 8 Oct; 1-7 Oct are holidays
 
 
-def test_warning_flag_gives_the_amber_class():
-    view = deadline_view(
-        item(due_at=at(2026, 11, 24, 17, 30), warning=True), now=at(2026, 11, 23, 9, 0), calendar=CALENDAR
-    )
+def test_the_lists_warning_moment_gives_the_amber_class():
+    listed = item(deadline=at(2026, 11, 24, 17, 30), worklist_warning_at=at(2026, 11, 23, 8, 0))
+    assert deadline_view(listed, now=at(2026, 11, 23, 7, 59), calendar=CALENDAR).status == "ok"
+    view = deadline_view(listed, now=at(2026, 11, 23, 9, 0), calendar=CALENDAR)
 
     assert (view.status, view.css_class, view.label) == ("warning", "sla-warning", "即将超期")
     assert view.remaining == "剩余 2 个工作日"
 
 
 def test_past_deadline_is_overdue_even_before_the_tick_marks_it():
-    view = deadline_view(item(due_at=at(2026, 11, 23, 9, 0)), now=at(2026, 11, 23, 12, 0), calendar=CALENDAR)
+    view = deadline_view(
+        item(deadline=at(2026, 11, 23, 9, 0)), now=at(2026, 11, 23, 12, 0), calendar=CALENDAR
+    )
 
     assert (view.status, view.label, view.remaining) == ("overdue", "已超期", "已超期 3 小时")
 
 
 def test_overdue_in_the_evening_after_the_deadline_says_due():
     view = deadline_view(
-        item(due_at=at(2026, 11, 23, 17, 30), overdue=True), now=at(2026, 11, 23, 20, 0), calendar=CALENDAR
+        item(deadline=at(2026, 11, 23, 17, 30), overdue=True), now=at(2026, 11, 23, 20, 0), calendar=CALENDAR
     )
 
     assert (view.status, view.remaining) == ("overdue", "已到期")
@@ -102,7 +96,7 @@ def test_overdue_in_the_evening_after_the_deadline_says_due():
 
 def test_suspended_clock_is_grey():
     view = deadline_view(
-        item(due_at=at(2026, 11, 23, 9, 0), suspended_at=at(2026, 11, 20, 9, 0), overdue=True),
+        item(deadline=at(2026, 11, 23, 9, 0), suspended_at=at(2026, 11, 20, 9, 0), overdue=True),
         now=at(2026, 11, 24, 9, 0),
         calendar=CALENDAR,
     )
@@ -116,20 +110,23 @@ def test_no_deadline_has_no_colour():
     assert (view.status, view.css_class, view.label) == ("none", "", "不计时限")
 
 
-def test_falls_back_to_the_nearer_of_step_and_overall_deadline():
+def test_a_definition_that_lists_by_state_shows_the_steps_deadline():
     view = deadline_view(
-        item(state_deadline=at(2026, 11, 24, 17, 30), deadline=at(2026, 11, 30, 17, 30)),
+        item(
+            worklist_clock="state", state_deadline=at(2026, 11, 24, 17, 30), deadline=at(2026, 11, 30, 17, 30)
+        ),
         now=at(2026, 11, 24, 9, 0),
         calendar=CALENDAR,
     )
 
     assert view.deadline == at(2026, 11, 24, 17, 30)
-    assert view.remaining == "剩余 1 个工作日"
+    assert (view.remaining, view.clock_label) == ("剩余 1 个工作日", "环节时限")
 
 
-def test_overall_view_ignores_a_late_step_and_the_flags_it_raised():
-    """An application's colour is its 承诺办结时限's: a step past its own deadline (and the engine's
-    `overdue` flag it raised) does not make it 「已超期」; the warning comes from the overall lead."""
+def test_the_list_deadline_ignores_a_late_step_and_the_flags_it_raised():
+    """An application's colour is its 承诺办结时限's, wherever it is listed: a step past its own
+    deadline (and the engine's `overdue` flag it raised) does not make it 「已超期」 — the step's own
+    clock is shown on the item page (`step_view`)."""
     late_step = item(
         state_deadline=at(2026, 11, 23, 17, 30),
         deadline=at(2026, 11, 30, 17, 30),
@@ -137,17 +134,25 @@ def test_overall_view_ignores_a_late_step_and_the_flags_it_raised():
         overdue=True,
         warning=True,
         warning_lead_seconds=DAY,
+        worklist_warning_at=at(2026, 11, 27, 17, 30),
     )
     now = at(2026, 11, 24, 9, 0)
-    view = deadline_view(late_step, now=now, calendar=CALENDAR, overall=True)
+    view = deadline_view(late_step, now=now, calendar=CALENDAR)
     assert (view.status, view.deadline, view.remaining) == ("ok", at(2026, 11, 30, 17, 30), "剩余 5 个工作日")
-    assert deadline_view(late_step, now=now, calendar=CALENDAR).status == "overdue"  # the next deadline
-    assert (
-        deadline_view(late_step, now=at(2026, 11, 30, 9, 0), calendar=CALENDAR, overall=True).status
-        == "warning"
-    )
+    assert view.clock_label == "办结时限"
+    assert deadline_view(late_step, now=at(2026, 11, 30, 9, 0), calendar=CALENDAR).status == "warning"
     step = step_view(late_step, now=at(2026, 11, 24, 11, 0), calendar=CALENDAR)
     assert step is not None and (step.status, step.badge, step.detail) == ("overdue", "已超期 2 小时", "")
+
+
+def test_a_natural_clock_counts_the_night():
+    """A 12345 ticket registered at 20:30 with a one-hour limit is due at 21:30, not the next morning."""
+    ticket = item(worklist_clock="state", state_deadline=at(2026, 11, 23, 21, 30), state_natural_clock=True)
+    assert deadline_view(ticket, now=at(2026, 11, 23, 20, 30), calendar=CALENDAR).remaining == "剩余 1 小时"
+    late = deadline_view(ticket, now=at(2026, 11, 23, 21, 45), calendar=CALENDAR)
+    assert (late.status, late.badge) == ("overdue", "已超期 15 分钟")
+    ticket.state_deadline = at(2026, 11, 25, 8, 30)
+    assert deadline_view(ticket, now=at(2026, 11, 23, 20, 30), calendar=CALENDAR).remaining == "剩余 1.5 天"
 
 
 def test_a_finished_item_is_ended_not_completed():

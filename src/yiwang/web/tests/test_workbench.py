@@ -61,7 +61,7 @@ def test_inbox_shows_the_departments_items_with_deadline_and_colour(client, defi
     assert "一网通办办件" in html  # the process
     assert "待受理" in html  # the state name, not its code
     assert "玄武区政务服务中心" in html
-    local_due = timezone.localtime(item.due_at)
+    local_due = timezone.localtime(item.worklist_deadline)
     assert f"{local_due.year}年{local_due.month}月{local_due.day}日 {local_due:%H:%M}" in html
     assert re.search(r"剩余 [0-9.]+ (个工作日|小时)|剩余 \d+ 分钟", html)
     assert f'href="/workbench/instances/{item.pk}/"' in html
@@ -93,7 +93,7 @@ def test_overdue_and_warning_items_are_coloured_and_counted(client, definitions,
     start_item(city["center"], "按时办件")
     start_item(city["center"], "超期办件", now=now - timedelta(days=30))
     warning = start_item(city["center"], "预警办件")
-    ProcessInstance.objects.filter(pk=warning.pk).update(warning=True)
+    ProcessInstance.objects.filter(pk=warning.pk).update(worklist_warning_at=now - timedelta(minutes=1))
     client.force_login(clerk)
 
     html = client.get("/workbench/").content.decode()
@@ -326,13 +326,15 @@ def test_transition_needs_csrf(definitions, city, clerk):
 
 
 def test_deadline_is_shown_in_chinese_date_format(client, definitions, city, clerk):
-    # Started Monday 2026-11-23 09:00: 待受理 has 1 working day, due at the end of Tuesday.
+    # Started Monday 2026-11-23 09:00: the 一网通办 loop promises 5 working days — the list deadline
+    # (待受理's own 1 working day, to the end of Tuesday, is the step's, shown on the item page).
     start_item(city["center"], "定时办件", now=at("2026-11-23 09:00"))
     client.force_login(clerk)
 
     html = client.get("/workbench/").content.decode()
 
-    assert "2026年11月24日 17:30" in html
+    assert '2026年11月30日 17:30 <span class="muted clock-label">办结时限</span>' in html
+    assert "2026年11月24日 17:30" not in html
     assert "2026年11月23日 09:00" in html  # received
 
 
