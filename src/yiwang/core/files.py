@@ -310,6 +310,19 @@ def files_delete(files: Iterable[StoredFile]) -> int:
     return deleted
 
 
+def file_audit_data(stored: StoredFile) -> dict[str, Any]:
+    """What an audit row records of a stored file (its own row, or the row of the act that made it)."""
+    return {
+        "uid": str(stored.uid),
+        "name": stored.name,
+        "size": stored.size,
+        "content_type": stored.content_type,
+        "sha256": stored.sha256,
+        "sm3": stored.sm3,
+        "organization": stored.organization_id,
+    }
+
+
 def file_store(
     *,
     actor: Actor,
@@ -317,8 +330,10 @@ def file_store(
     name: str | None = None,
     content_type: str | None = None,
     organization: Organization | None = None,
+    audit: bool = True,
 ) -> StoredFile:
-    """Check and store one upload; returns the new `StoredFile`.
+    """Check and store one upload; returns the new `StoredFile`. `audit=False` for a document an
+    action generates and audits itself (its row names the file: `file_audit_data`).
 
     `upload` is a Django `UploadedFile` (or any `File`), or `bytes` together with `name=`
     (and optionally `content_type=`). Raises InvalidInput with code `file_empty`,
@@ -352,20 +367,14 @@ def file_store(
                 owner=actor.user,
                 organization=organization,
             )
-            audit_record(
-                actor=actor,
-                action="file.store",
-                obj=stored,
-                summary=f"上传附件「{display_name}」",
-                data={
-                    "uid": str(stored.uid),
-                    "size": digest.size,
-                    "content_type": real_type,
-                    "sha256": digest.sha256,
-                    "sm3": digest.sm3,
-                    "organization": organization.pk if organization is not None else None,
-                },
-            )
+            if audit:
+                audit_record(
+                    actor=actor,
+                    action="file.store",
+                    obj=stored,
+                    summary=f"上传附件「{display_name}」",
+                    data=file_audit_data(stored),
+                )
     except BaseException:
         storage.delete(key)
         raise

@@ -335,6 +335,24 @@ def instance_start(
     return instance
 
 
+def event_audit_data(event: ProcessEvent) -> dict[str, Any]:
+    """What an audit row records of a workflow move: the engine's own row, or a domain's row that
+    audits the same act (`transition(audit=False)`)."""
+    instance = event.instance
+    return {
+        "instance": str(instance.pk),
+        "definition": instance.definition.code,
+        "version": instance.definition.version,
+        "event": event.pk,
+        "action": event.action,
+        "from": event.from_state,
+        "to": event.to_state,
+        "comment": event.comment,
+        "fields": event.fields,
+        "organization": instance.organization_id,
+    }
+
+
 def _blank(value: Any) -> bool:
     if value is None:
         return True
@@ -433,9 +451,12 @@ def transition(
     attachments: Sequence[StoredFile | UUID | str] = (),
     organization: Organization | None = None,
     now: datetime | None = None,
+    audit: bool = True,
 ) -> ProcessEvent:
     """Perform `action` on `instance` as `actor` and return the history row; `fields` are the action's
-    办理信息 (checked against its `required_fields` and `fields_schema`).
+    办理信息 (checked against its `required_fields` and `fields_schema`). `audit=False`: the caller's
+    own audit row for the same act, in the same transaction, names the event (`event_audit_data`) —
+    one act, one audit row.
 
     Validates (in this order) the action, the actor's permission and data scope, the state, the
     suspension, required fields and `fields_schema`; then moves the clocks, writes the event and the
@@ -503,23 +524,16 @@ def transition(
         event.save(force_insert=True)
         if files:
             event.attachments.set(files)
-        audit_record(
-            actor=actor,
-            action=f"workflow.{act.code}",
-            obj=locked,
-            summary=(
-                f"{locked.title}：{act.name}（{parsed.state_name(from_state)}→{parsed.state_name(to_state)}）"
-            )[:255],
-            data={
-                "definition": locked.definition.code,
-                "version": locked.definition.version,
-                "from": from_state,
-                "to": to_state,
-                "comment": comment,
-                "fields": fields,
-                "organization": locked.organization_id,
-            },
-        )
+        if audit:
+            audit_record(
+                actor=actor,
+                action=f"workflow.{act.code}",
+                obj=locked,
+                summary=(
+                    f"{locked.title}：{act.name}（{parsed.state_name(from_state)}→{parsed.state_name(to_state)}）"
+                )[:255],
+                data=event_audit_data(event),
+            )
         _announce(locked, event)
     if instance is not locked:
         for field in ProcessInstance._meta.concrete_fields:
@@ -547,7 +561,7 @@ class TickResult:
 
 
 def instance_assign(
-    *, actor: Actor, instance: ProcessInstance, assignee: Any, now: datetime | None = None
+    *, actor: Actor, instance: ProcessInstance, assignee: Any, now: datetime | None = None, audit: bool = True
 ) -> ProcessInstance:
     """指派: make `assignee` (a staff member of the instance's department) the one handling it.
 
@@ -598,6 +612,8 @@ def instance_assign(
             created_at=now or timezone.now(),
         )
         event.save(force_insert=True)
+        if not audit:  # the caller's own audit row names the assignment
+            return locked
         audit_record(
             actor=actor,
             action="workflow.instance_assign",

@@ -733,15 +733,23 @@ def application_resubmit(
         locked.form_data = new_data
         locked.save(update_fields=["form_data", "updated_at"])
         _write_materials(locked, requirements, stored, later=False)
-        workflow_actions.transition(
-            instance=_instance_of(locked), action="resubmit", actor=actor, comment="已按补正告知补齐材料"
+        event = workflow_actions.transition(
+            instance=_instance_of(locked),
+            action="resubmit",
+            actor=actor,
+            comment="已按补正告知补齐材料",
+            audit=False,  # the row below names the move
         )
         audit_record(
             actor=actor,
             action="services.application_resubmit",
             obj=locked,
             summary=f"办件 {locked.application_no} 提交补正材料",
-            data={"materials": sorted(stored), "form_changed": data is not None},
+            data={
+                "materials": sorted(stored),
+                "form_changed": data is not None,
+                "workflow": workflow_actions.event_audit_data(event),
+            },
         )
     application.refresh_from_db()
     return application
@@ -775,6 +783,7 @@ def application_withdraw(*, actor: Actor, application: Application, reason: str)
         raise InvalidInput("请填写撤回理由", code="application_reason_required")
     if len(reason) > 500:
         raise InvalidInput("撤回理由不超过 500 字", code="application_reason_too_long")
+    moved: dict[str, Any] = {}
     with transaction.atomic():
         locked = Application.objects.select_for_update().get(pk=application.pk)
         if locked.status == Application.Status.DRAFT:
@@ -782,9 +791,14 @@ def application_withdraw(*, actor: Actor, application: Application, reason: str)
             locked.completed_at = timezone.now()
             locked.save(update_fields=["status", "completed_at", "updated_at"])
         elif locked.status in (Application.Status.SUBMITTED, Application.Status.CORRECTION):
-            workflow_actions.transition(
-                instance=_instance_of(locked), action="withdraw", actor=actor, fields={"reason": reason}
+            event = workflow_actions.transition(
+                instance=_instance_of(locked),
+                action="withdraw",
+                actor=actor,
+                fields={"reason": reason},
+                audit=False,  # the row below names the move
             )
+            moved = {"workflow": workflow_actions.event_audit_data(event)}
         else:
             raise Conflict(
                 "办件已受理或已办结，不能撤回；如有需要请联系承办部门",
@@ -796,7 +810,7 @@ def application_withdraw(*, actor: Actor, application: Application, reason: str)
             action="services.application_withdraw",
             obj=locked,
             summary=f"撤回申请 {locked.application_no or '草稿'}",
-            data={"reason": reason},
+            data={"reason": reason, **moved},
         )
     application.refresh_from_db()
     return application

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from yiwang.core.files import file_store, files_discarded_on_error
+from yiwang.core.files import file_audit_data, file_store, files_discarded_on_error
 from yiwang.core.models import StoredFile
 from yiwang.core.notifications import notify
 from yiwang.identity.actor import Actor
@@ -40,7 +40,7 @@ from yiwang.services.permissions import (
     REVIEW_APPLICATION,
     VIEW_APPLICATION,
 )
-from yiwang.workflow.actions import instance_assign, transition
+from yiwang.workflow.actions import event_audit_data, instance_assign, transition
 from yiwang.workflow.models import ProcessEvent, ProcessInstance
 from yiwang.workflow.subscribers import OWNER_TEMPLATE, owner_link
 
@@ -102,7 +102,22 @@ def _text(value: str, label: str, *, required: bool = True, limit: int = REASON_
     return value
 
 
-def _audit(actor: Actor, application: Application, step: str, summary: str, **data: Any) -> None:
+def _audit(
+    actor: Actor,
+    application: Application,
+    step: str,
+    summary: str,
+    *,
+    event: ProcessEvent | None = None,
+    files: Sequence[StoredFile] = (),
+    **data: Any,
+) -> None:
+    """The one audit row of a handling act: what changed, the workflow move it made (`event`) and the
+    documents it issued (`files`) — those are written without rows of their own."""
+    if event is not None:
+        data["workflow"] = event_audit_data(event)
+    if files:
+        data["files"] = [file_audit_data(stored) for stored in files]
     audit_record(
         actor=actor,
         action=f"services.application_{step}",
@@ -117,16 +132,16 @@ def _move(
     action: str,
     *,
     actor: Actor,
-    step: str,
-    summary: str,
     comment: str = "",
     now: datetime | None = None,
     **fields: Any,
 ) -> ProcessEvent:
-    """Run `action` on the application's instance, audit it here too, reload the application."""
+    """Run `action` on the application's instance and reload the application. Not audited here: the
+    act's one audit row (`_audit(event=…)`) names the move."""
     instance = _instance(application)
-    event = transition(instance=instance, action=action, actor=actor, comment=comment, now=now, fields=fields)
-    _audit(actor, application, step, summary, event=event.pk, action=action, fields=fields)
+    event = transition(
+        instance=instance, action=action, actor=actor, comment=comment, now=now, fields=fields, audit=False
+    )
     application.refresh_from_db()
     return event
 
@@ -143,22 +158,23 @@ def _step(
 ) -> Application:
     """A step that issues no document: `_move` in its own transaction, audited under the action's name."""
     with transaction.atomic():
-        _move(
-            application, action, actor=actor, step=action, summary=summary, comment=comment, now=now, **fields
-        )
+        event = _move(application, action, actor=actor, comment=comment, now=now, **fields)
+        _audit(actor, application, action, summary, event=event)
     return application
 
 
 def _store(
     actor: Actor, application: Application, document: notices.Document, event: ProcessEvent
 ) -> StoredFile:
-    """Store a generated document, owned by the department, and attach it to the history event."""
+    """Store a generated document, owned by the department, and attach it to the history event (the
+    act's audit row names it)."""
     stored = file_store(
         actor=actor,
         upload=document.content,
         name=document.filename,
         content_type="application/pdf",
         organization=application.organization,
+        audit=False,
     )
     event.attachments.add(stored)
     return stored
@@ -176,15 +192,11 @@ def _issue_notice(
     application: Application,
     event: ProcessEvent,
     document_for: Callable[[Application], notices.Document],
-    summary: str,
-    **data: Any,
 ) -> StoredFile:
     """A notice to the applicant (不予受理通知书, 补正材料告知书) for the history event: generated from
-    the loaded application, stored, attached to the event and audited."""
+    the loaded application, stored and attached to the event (the caller audits the act with it)."""
     loaded = _loaded(application)
-    stored = _store(actor, loaded, document_for(loaded), event)
-    _audit(actor, loaded, "notice", summary, file=str(stored.uid), **data)
-    return stored
+    return _store(actor, loaded, document_for(loaded), event)
 
 
 def _set_result(
@@ -205,7 +217,8 @@ def application_accept(
     """受理. A 即办件 is completed on acceptance (the applications hook runs 审查、准予、办结 as the
     system within this transaction); its result document is issued here."""
     with files_discarded_on_error(), transaction.atomic():
-        _move(application, "accept", actor=actor, step="accept", summary="受理", comment=comment, now=now)
+        event = _move(application, "accept", actor=actor, comment=comment, now=now)
+        issued: list[StoredFile] = []
         if application.status == Application.Status.COMPLETED and application.result_file_id is None:
             loaded = _loaded(application)
             approval = (
@@ -216,8 +229,9 @@ def application_accept(
             if approval is not None:
                 text = loaded.item.result_name or "准予许可"
                 document = notices.approval_document(loaded, decision_text=text, issued_at=now)
-                stored = _set_result(Actor.system(), loaded, document, approval, text)
-                _audit(actor, loaded, "result", "即办件出具办理结果", file=str(stored.uid))
+                issued.append(_set_result(Actor.system(), loaded, document, approval, text))
+        summary = "受理（即办件，出具办理结果）" if issued else "受理"
+        _audit(actor, application, "accept", summary, event=event, files=issued)
     application.refresh_from_db()
     return application
 
@@ -228,23 +242,15 @@ def application_refuse(
     """不予受理 with a reason; issues a 不予受理通知书 (attached to the history event). Returns it."""
     reason = _text(reason, "不予受理理由")
     with files_discarded_on_error(), transaction.atomic():
-        event = _move(
-            application,
-            "refuse",
-            actor=actor,
-            step="refuse",
-            summary="不予受理",
-            comment=comment,
-            now=now,
-            reason=reason,
-        )
-        return _issue_notice(
+        event = _move(application, "refuse", actor=actor, comment=comment, now=now, reason=reason)
+        stored = _issue_notice(
             actor,
             application,
             event,
             lambda loaded: notices.refusal_notice(loaded, reason=reason, issued_at=now),
-            "出具不予受理通知书",
         )
+        _audit(actor, application, "refuse", "不予受理，出具不予受理通知书", event=event, files=[stored])
+        return stored
 
 
 def _materials(application: Application, ids: Sequence[int]) -> list[MaterialRequirement]:
@@ -281,8 +287,6 @@ def _correction(
                 application,
                 action,
                 actor=actor,
-                step=action,
-                summary="一次性告知补正" if action == "request_correction" else "审查退回补正",
                 comment=comment,
                 now=now,
                 reason=reason,
@@ -296,16 +300,25 @@ def _correction(
                     f"（不少于 {CORRECTION_REASON_ALONE_MIN} 个字）",
                     code="services_correction_unspecified",
                 )
-            return _issue_notice(
+            stored = _issue_notice(
                 actor,
                 application,
                 event,
                 lambda loaded: notices.correction_notice(
                     loaded, reason=reason, materials=required, issued_at=now
                 ),
-                "出具补正材料告知书",
+            )
+            what = "一次性告知补正" if action == "request_correction" else "审查退回补正"
+            _audit(
+                actor,
+                application,
+                action,
+                f"{what}，出具补正材料告知书",
+                event=event,
+                files=[stored],
                 materials=[m.pk for m in required],
             )
+            return stored
     except InvalidInput:
         application.refresh_from_db()  # the move was rolled back: the caller's object as it is again
         raise
@@ -383,8 +396,6 @@ def application_decide(
             application,
             decision,
             actor=actor,
-            step="decide",
-            summary=DECISIONS[decision],
             comment=decision_text,
             now=now,
             **({} if approve else {"reason": decision_text}),
@@ -393,7 +404,8 @@ def application_decide(
         document_for = notices.approval_document if approve else notices.denial_document
         document = document_for(loaded, decision_text=decision_text, issued_at=now)
         stored = _set_result(actor, loaded, document, event, decision_text)
-        _audit(actor, application, "result", f"出具{DECISIONS[decision]}文书", file=str(stored.uid))
+        summary = f"{DECISIONS[decision]}，出具决定文书"
+        _audit(actor, application, "decide", summary, event=event, files=[stored])
     application.refresh_from_db()
     return stored
 
@@ -556,17 +568,10 @@ def extension_decide(
         if row.status != ExtensionRequest.Status.PENDING:
             raise Conflict("该延期申请已审批", code="services_extension_decided")
         if approve:
-            _move(
-                application,
-                "extend",
-                actor=actor,
-                step="extend",
-                summary=f"批准延期 {row.days} 个工作日",
-                comment=comment,
-                now=now,
-                days=row.days,
-                reason=row.reason,
+            event = _move(
+                application, "extend", actor=actor, comment=comment, now=now, days=row.days, reason=row.reason
             )
+            _audit(actor, application, "extend", f"批准延期 {row.days} 个工作日", event=event, request=row.pk)
         row.status = ExtensionRequest.Status.APPROVED if approve else ExtensionRequest.Status.REJECTED
         row.decided_by, row.decided_at, row.decision_comment = actor.user, now or timezone.now(), comment
         row.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
@@ -592,7 +597,7 @@ def application_assign(*, actor: Actor, application: Application, to_user: Any) 
         instance = _instance(loaded)
         previous = instance.assignee_id
         try:
-            instance_assign(actor=actor, instance=instance, assignee=to_user)
+            instance_assign(actor=actor, instance=instance, assignee=to_user, audit=False)
         except InvalidInput as error:
             raise InvalidInput(error.message, code="services_assignee_invalid") from error
         except Conflict as error:

@@ -67,6 +67,7 @@ def test_full_loop_accept_review_approve_complete_deliver(django_capture_on_comm
     dept = Department()
     application = submitted(organization=dept.organization)
     applicant = application.applicant
+    filed = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
 
     with django_capture_on_commit_callbacks(execute=True):
         handling.application_accept(actor=dept.actor("clerk"), application=application, comment="材料齐全")
@@ -107,16 +108,25 @@ def test_full_loop_accept_review_approve_complete_deliver(django_capture_on_comm
         ProcessEvent.objects.filter(instance=_instance(application)).values_list("action", flat=True)
     )
     assert events == ["start", "accept", "review", "approve", "complete"]
-    # Every step is audited by this module too.
-    actions = set(AuditEvent.objects.filter(action__startswith="services.").values_list("action", flat=True))
-    assert {
+    # One audit row per act: it names the workflow move and the documents issued (the engine and the
+    # file store write none of their own for it).
+    rows = list(AuditEvent.objects.filter(id__gt=filed).order_by("id"))
+    assert [row.action for row in rows] == [
         "services.application_accept",
         "services.application_review",
         "services.application_decide",
-        "services.application_result",
         "services.application_complete",
         "services.application_deliver",
-    } <= actions
+    ]
+    decide = rows[2].data
+    assert (decide["workflow"]["action"], decide["workflow"]["from"], decide["workflow"]["to"]) == (
+        "approve",
+        "deciding",
+        "approved",
+    )
+    assert [f["uid"] for f in decide["files"]] == [str(stored.uid)] and decide["files"][0][
+        "sm3"
+    ] == stored.sm3
     # The engine told the applicant of every staff move (one message each) and the delivery adds one.
     titles = list(Notification.objects.filter(recipient=applicant).values_list("title", flat=True))
     assert len(titles) == 5
@@ -161,6 +171,7 @@ def test_deny_issues_denial_decision():
 def test_refuse_generates_notice_attached_to_history():
     dept = Department()
     application = submitted(organization=dept.organization)
+    filed = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first()
     stored = handling.application_refuse(
         actor=dept.actor("clerk"), application=application, reason="不属于本部门职权范围"
     )
@@ -171,6 +182,14 @@ def test_refuse_generates_notice_attached_to_history():
     event = ProcessEvent.objects.get(instance=_instance(application), action="refuse")
     assert list(event.attachments.all()) == [stored]
     assert file_open_for(Actor.for_user(application.applicant), stored.uid) == stored
+    # 不予受理 is one act: one audit row naming the move and the notice (it used to write four).
+    (row,) = AuditEvent.objects.filter(id__gt=filed)
+    assert row.action == "services.application_refuse"
+    assert (
+        row.data["workflow"]["event"] == event.pk
+        and row.data["workflow"]["fields"]["reason"] == "不属于本部门职权范围"
+    )
+    assert [f["uid"] for f in row.data["files"]] == [str(stored.uid)]
 
 
 def test_request_correction_lists_every_material_once(django_capture_on_commit_callbacks):
