@@ -20,3 +20,16 @@ class ServicesConfig(AppConfig):
         from yiwang.workflow.links import register_object_links
 
         register_object_links(MODEL_LABEL, application_links, inbox=STAFF_INBOX)
+
+        # The codes this app's code relies on: Application.Status mirrors the instance's state, and
+        # the handling actions run these actions by code (publishing a version without one is refused).
+        from yiwang.services.constants import DEFAULT_PROCESS, PROCESS_CONTRACT_ACTIONS
+        from yiwang.services.models import Application
+        from yiwang.workflow.contracts import register_contract
+
+        register_contract(
+            DEFAULT_PROCESS,
+            owner="一网通办",
+            states=[s for s in Application.Status.values if s != Application.Status.DRAFT],
+            actions=PROCESS_CONTRACT_ACTIONS,
+        )

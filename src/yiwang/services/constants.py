@@ -41,6 +41,20 @@ ONLINE_DEPTH_LABELS: dict[int, str] = {
 }
 
 DEFAULT_PROCESS = "yiwang_tongban"
+# The actions of DEFAULT_PROCESS that this app runs by code (`services.actions`): its contract with the
+# engine (`workflow.contracts`), registered in ServicesConfig.ready.
+PROCESS_CONTRACT_ACTIONS = (
+    "accept",
+    "refuse",
+    "request_correction",
+    "resubmit",
+    "withdraw",
+    "review",
+    "return_for_correction",
+    "approve",
+    "deny",
+    "complete",
+)
 
 # Everyday words people type → words of the catalogue (used by `services.search`; each key found in a
 # query adds the catalogue words as extra, slightly lower-weighted search terms).

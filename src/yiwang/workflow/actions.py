@@ -29,6 +29,7 @@ from yiwang.core.snapshots import snapshot
 from yiwang.core.validators import schema_errors
 from yiwang.identity.actor import Actor
 from yiwang.workflow import engine, hooks
+from yiwang.workflow.contracts import contract_errors
 from yiwang.workflow.definition_schema import SLA, definition_errors
 from yiwang.workflow.models import (
     Escalation,
@@ -99,9 +100,17 @@ def definition_save(
 
 
 def definition_publish(*, actor: Actor, definition: ProcessDefinition) -> ProcessDefinition:
-    """Publish a version: new instances use it; the previously published version is retired."""
+    """Publish a version: new instances use it; the previously published version is retired. A version
+    that drops a state or action a domain's code relies on (`workflow.contracts`) is refused."""
     _require_manage(actor)
     _check_definition(definition.definition)
+    broken = contract_errors(definition.code, definition.definition)
+    if broken:
+        raise Conflict(
+            f"不能发布：{broken[0]}" + (f"（共 {len(broken)} 处）" if len(broken) > 1 else ""),
+            code="workflow_contract_broken",
+            details=broken,
+        )
     with transaction.atomic():
         row = ProcessDefinition.objects.select_for_update().get(pk=definition.pk)
         if row.status == ProcessDefinition.Status.PUBLISHED:
@@ -433,11 +442,30 @@ def _validate_input(
         ) from exc
 
 
+def _work_codes(actor: Actor, instance: ProcessInstance, parsed: engine.Definition) -> set[str]:
+    """The handler codes under which `actor` has work in the instance's current state: what a claim
+    reserves. Empty where they have none — 受理 names the clerk 承办人 but leaves 审查 to the
+    approvers; a handling officer's 签收 keeps 办理 for that officer."""
+    held = {"*"} if actor.is_superuser else set()
+    for grant in actor.grants:
+        held |= {"*"} if "*" in grant.permissions else {f"perm:{p}" for p in grant.permissions}
+        held.add(f"role:{grant.role_code}")
+    codes: set[str] = set()
+    for action in parsed.actions_from(instance.state, suspended=instance.is_suspended):
+        if action.optional or action.system_only or judge(actor, instance, action) is not Verdict.ALLOWED:
+            continue
+        codes |= action.handler_codes() if "*" in held else action.handler_codes() & held
+    codes.discard("applicant")
+    return codes
+
+
 def _refuse(verdict: Verdict, action: engine.Action) -> DomainError:
     if verdict is Verdict.OUT_OF_SCOPE:
         return PermissionDenied("该事项不在您的数据权限范围内", code="workflow_forbidden")
     if verdict is Verdict.NOT_APPLICANT:
         return PermissionDenied(f"只有申请人本人可以「{action.name}」", code="workflow_forbidden")
+    if verdict is Verdict.CLAIMED:
+        return Conflict(f"该事项已由他人签收，不能「{action.name}」", code="workflow_claimed")
     return PermissionDenied(f"您没有权限执行「{action.name}」", code="workflow_action_not_allowed")
 
 
@@ -480,8 +508,10 @@ def transition(
         verdict = judge(actor, locked, act)
         if verdict is not Verdict.ALLOWED:
             raise _refuse(verdict, act)
-        if locked.completed_at is not None:
+        if locked.completed_at is not None and not act.reopen:
             raise Conflict(f"该事项已办结，不能再「{act.name}」", code="workflow_completed")
+        if act.release and locked.claimed_by_id is None:
+            raise Conflict("该事项尚未签收，无需退回签收", code="workflow_not_claimed")
         if locked.state not in act.sources:
             raise Conflict(
                 f"当前环节为「{parsed.state_name(locked.state)}」，不能「{act.name}」",
@@ -499,8 +529,14 @@ def transition(
         days = int(fields["days"]) if act.extend else None
         position = engine.step(calendar, parsed, locked.position(), act, now, days=days)
         locked.place(position, engine.settle(calendar, parsed, position, now))
+        if to_state != from_state or act.release:
+            locked.claimed_by, locked.claimed_at, locked.claimed_codes = None, None, ""
         if act.claim and actor.user is not None:
-            locked.assignee = actor.user
+            locked.assignee = actor.user  # 承办人
+            reserved = _work_codes(actor, locked, parsed)
+            if reserved:  # 签收: that work is theirs until they move the instance on or give it back
+                locked.claimed_by, locked.claimed_at = actor.user, now
+                locked.claimed_codes = f" {' '.join(sorted(reserved))} "
         if act.reassign:
             target = organization if act.reassign == "choose" else locked.origin_organization
             if target is not None and target.pk != locked.organization_id:

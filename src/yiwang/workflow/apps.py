@@ -7,7 +7,7 @@ class WorkflowConfig(AppConfig):
     verbose_name = "流程引擎"
 
     def ready(self) -> None:
-        from yiwang.workflow import hooks, subscribers
+        from yiwang.workflow import checks, hooks, subscribers  # noqa: F401  (checks registers itself)
 
         # Built-in: the applicant hears about every move of their matter made by someone else.
         hooks.on_transition(subscribers.notify_owner)

@@ -127,6 +127,8 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                     "extend": {"type": "boolean"},
                     "max_extend_days": {"type": "integer", "minimum": 1, "maximum": 365},
                     "claim": {"type": "boolean"},
+                    "release": {"type": "boolean"},
+                    "reopen": {"type": "boolean"},
                     "optional": {"type": "boolean"},
                     "reassign": {"enum": ["choose", "origin"]},
                     "notify_owner": {"type": "boolean"},
@@ -184,12 +186,17 @@ def _consistency_errors(definition: dict[str, Any]) -> list[str]:
         for source in action["from"]:
             if source not in known:
                 errors.append(f"{label} 的起始环节 {source} 不存在")
-            elif source in terminal:
-                errors.append(f"{label} 不能从结束环节 {source} 发起")
+            elif source in terminal and not action.get("reopen"):
+                errors.append(f"{label} 不能从结束环节 {source} 发起（重办、复核等动作须标明 reopen）")
+        if action.get("reopen") and (action.get("to") is None or action.get("to") in terminal):
+            errors.append(f"{label} 是重新办理的动作（reopen），目标环节须为未结束的环节")
         if "to" in action and action["to"] not in known:
             errors.append(f"{label} 的目标环节 {action['to']} 不存在")
-        if "to" not in action and not (action.get("suspend") or action.get("resume") or action.get("extend")):
-            errors.append(f"{label} 缺少目标环节 to（只有挂起、恢复、延期动作可以停留在当前环节）")
+        stays = ("suspend", "resume", "extend", "claim", "release")
+        if "to" not in action and not any(action.get(flag) for flag in stays):
+            errors.append(
+                f"{label} 缺少目标环节 to（只有挂起、恢复、延期、签收、退回签收动作可以停留在当前环节）"
+            )
         if action.get("suspend") and action.get("resume"):
             errors.append(f"{label} 不能同时是挂起和恢复动作")
         if action.get("extend") and (action.get("suspend") or action.get("resume")):

@@ -65,10 +65,12 @@ class Action:
     resume: bool
     extend: bool
     max_extend_days: int | None
-    claim: bool
+    claim: bool  # 签收: the actor takes the instance in this state (colleagues' inboxes drop it)
     optional: bool
     reassign: str | None
     notify_owner: bool = True  # tell the instance's owner (the applicant) when this action runs
+    release: bool = False  # 退回签收: give a signed-for instance back to the colleagues' inboxes
+    reopen: bool = False  # may run from a terminal state (重办, 复核): the instance runs again
 
     @property
     def system_only(self) -> bool:
@@ -103,7 +105,8 @@ class Definition:
 
     def actions_from(self, state: str, *, suspended: bool) -> list[Action]:
         """Actions that can run in `state`. While suspended: resume actions and actions that end the
-        instance (withdraw, refuse); otherwise every action except resume actions."""
+        instance (withdraw, refuse); otherwise every action except resume actions. In a terminal
+        state only `reopen` actions have it as a source."""
         return [a for a in self.actions.values() if state in a.sources and self.runs_while(a, suspended)]
 
     def runs_while(self, action: Action, suspended: bool) -> bool:
@@ -189,6 +192,8 @@ def parse(content: dict[str, Any]) -> Definition:
             optional=bool(a.get("optional", False)),
             reassign=a.get("reassign"),
             notify_owner=bool(a.get("notify_owner", True)),
+            release=bool(a.get("release", False)),
+            reopen=bool(a.get("reopen", False)),
         )
         for a in content["actions"]
     }
@@ -421,6 +426,8 @@ def step(
         overall = extend_clock(calendar, overall, days)
         current = extend_clock(calendar, current, days)
         new.extended_days += days
+    if action.reopen:  # 重办 / 复核: out of a terminal state, running again
+        new.completed_at = None
     if definition.states[new.state].is_terminal:
         new.completed_at = now
         current = Clock()

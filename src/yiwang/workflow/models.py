@@ -108,6 +108,20 @@ class ProcessInstance(models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_process_instances",
     )
+    # 签收: who signed for the instance in its current state (cleared when the state changes or on
+    # 退回签收); colleagues' inboxes drop it meanwhile, supervisors keep it.
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("签收人"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_process_instances",
+    )
+    claimed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    # The handler codes the claim reserves, space-delimited (" role:handling_officer "): the work the
+    # claimer does here; other people's actions in the state stay theirs.
+    claimed_codes = models.CharField(max_length=500, blank=True, default="", editable=False)
     started_at = models.DateTimeField(_("发起时间"))
     state_entered_at = models.DateTimeField(_("进入本环节时间"))
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, F, OuterRef, Q, Value
+from django.db.models.functions import Concat
 
 from yiwang.identity.actor import Actor, Grant
 
@@ -21,9 +22,11 @@ if TYPE_CHECKING:
 VIEW_INSTANCE = "workflow.view_instance"
 VIEW_DEFINITION = "workflow.view_definition"
 MANAGE_DEFINITION = "workflow.manage_definition"
+SUPERVISE_INSTANCE = "workflow.supervise_instance"
 
 PERMISSIONS = {
     VIEW_INSTANCE: "查看流程实例（按数据权限范围）",
+    SUPERVISE_INSTANCE: "督办：已被他人签收的待办仍可查看和办理（按数据权限范围）",
     VIEW_DEFINITION: "查看流程定义",
     MANAGE_DEFINITION: "编辑、发布流程定义",
 }
@@ -34,6 +37,7 @@ class Verdict(Enum):
     NOT_GRANTED = "not_granted"  # the actor holds none of the permissions/roles
     OUT_OF_SCOPE = "out_of_scope"  # holds them, but not over this instance
     NOT_APPLICANT = "not_applicant"  # an applicant-only action by someone else
+    CLAIMED = "claimed"  # a colleague has signed for it (签收) in this state
 
 
 def _matching(actor: Actor, permissions: frozenset[str], roles: frozenset[str]) -> list[Grant]:
@@ -79,7 +83,35 @@ def _verdict(
 
 
 def judge(actor: Actor, instance: ProcessInstance, action: Action) -> Verdict:
-    """May `actor` perform `action` on `instance` (ignoring the state, which the engine checks)?"""
+    """May `actor` perform `action` on `instance` (ignoring the state, which the engine checks)?
+
+    Once someone has signed for the instance in its current state (签收, `claimed_by`), its staff
+    actions are theirs: colleagues are refused, the applicant's own actions and supervisors are not."""
+    verdict = _grant_verdict(actor, instance, action)
+    if verdict is Verdict.ALLOWED and _claimed_by_other(actor, instance, action):
+        return Verdict.CLAIMED
+    return verdict
+
+
+def _claimed_by_other(actor: Actor, instance: ProcessInstance, action: Action) -> bool:
+    """Is `action` part of the work a colleague signed for (签收)? A claim reserves the handler codes
+    the claimer acts under (`claimed_codes`); other people's actions (the applicant's, a dispatcher's
+    延期) stay theirs."""
+    claimer = instance.claimed_by_id
+    if claimer is None or claimer == actor.user_id or actor.is_system or actor.is_superuser:
+        return False
+    if not action.handler_codes() & set(instance.claimed_codes.split()):
+        return False
+    return not actor.can_reach(
+        SUPERVISE_INSTANCE,
+        organization_id=instance.organization_id,
+        organization_path=instance.organization.path,
+        region_path=instance.region_path,
+        owner_id=instance.owner_id,
+    )
+
+
+def _grant_verdict(actor: Actor, instance: ProcessInstance, action: Action) -> Verdict:
     return _verdict(
         actor,
         permissions=action.permissions,
@@ -159,6 +191,15 @@ def handler_q(actor: Actor) -> Q:
     q = Q(pk__in=[])
     if actor.user_id is not None:
         q |= Q(owner_id=actor.user_id) & Q(Exists(handlers.filter(code="applicant")))
+    # A handler code a colleague signed for (签收, `claimed_codes`) is not this actor's to work on,
+    # unless the actor supervises the instance.
+    reserved = Q(instance__claimed_by__isnull=False) & Q(
+        instance__claimed_codes__contains=Concat(Value(" "), F("code"), Value(" "))
+    )
+    if actor.user_id is not None:
+        reserved &= ~Q(instance__claimed_by_id=actor.user_id)
+    open_handlers = handlers.exclude(reserved)
+    supervised = actor.scope_q(SUPERVISE_INSTANCE, **_LOOKUPS)
     for grant in actor.grants:
         scope = grant.q(actor.user_id, **_LOOKUPS)
         if scope is None:
@@ -167,7 +208,10 @@ def handler_q(actor: Actor) -> Q:
             q |= scope & Q(Exists(handlers))
             continue
         codes = [f"perm:{p}" for p in sorted(grant.permissions)] + [f"role:{grant.role_code}"]
-        q |= scope & Q(Exists(handlers.filter(code__in=codes)))
+        q |= scope & (
+            Q(Exists(open_handlers.filter(code__in=codes)))
+            | (supervised & Q(Exists(handlers.filter(code__in=codes))))
+        )
     return q
 
 

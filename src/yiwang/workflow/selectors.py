@@ -47,13 +47,15 @@ class AvailableAction:
 
 
 def available_actions(instance: ProcessInstance, actor: Actor) -> list[AvailableAction]:
-    """The actions `actor` may perform on `instance` now, in definition order."""
-    if instance.completed_at is not None:
-        return []
+    """The actions `actor` may perform on `instance` now, in definition order (once it has ended, only
+    the definition's `reopen` actions: 重办, 复核)."""
     parsed = instance.definition.parsed
+    ended = instance.completed_at is not None
     result = []
     for action in parsed.actions_from(instance.state, suspended=instance.is_suspended):
-        if action.system_only or not can_perform(actor, instance, action):
+        if action.system_only or (ended and not action.reopen) or not can_perform(actor, instance, action):
+            continue
+        if action.release and instance.claimed_by_id is None:
             continue
         required = list(action.required_fields)
         if action.extend and "days" not in required:

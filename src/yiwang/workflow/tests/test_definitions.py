@@ -56,7 +56,7 @@ def test_consistency_errors_are_reported():
     assert definition_errors(content) == [
         "环节 correction 的时限只能指定一种计时方式（working_days、working_hours、natural_minutes、natural_hours、natural_days 之一）",
         "动作 accept 的目标环节 nowhere 不存在",
-        "动作 refuse 不能从结束环节 completed 发起",
+        "动作 refuse 不能从结束环节 completed 发起（重办、复核等动作须标明 reopen）",
     ]
     content = _shipped("hotline_12345")
     content["states"][5]["escalations"] = [{"after": "overdue", "action": "reopen"}]
@@ -138,3 +138,58 @@ def test_saving_needs_the_manage_permission_and_a_valid_definition(db, city):
     assert exc_info.value.code == "workflow_definition_invalid"
     assert exc_info.value.message.startswith("流程定义有误：")
     assert not ProcessDefinition.objects.exists()
+
+
+# ---------------------------------------------------------------- domain contracts
+
+
+@pytest.mark.django_db
+def test_publishing_a_version_that_drops_a_state_or_action_a_domain_relies_on_is_refused():
+    """一网通办 keeps Application.status equal to the instance's state and runs 受理 by code: a version
+    without 待补正 or 受理 would break it silently, so it is refused with a Chinese message."""
+    import json
+
+    from yiwang.core.errors import Conflict
+    from yiwang.identity.actor import Actor
+    from yiwang.workflow.actions import DEFINITIONS_DIR, definition_publish, definition_save, definitions_load
+    from yiwang.workflow.models import ProcessDefinition
+
+    system = Actor.system()
+    definitions_load(actor=system)
+    content = json.loads((DEFINITIONS_DIR / "yiwang_tongban.json").read_text(encoding="utf-8"))
+    code, name = content.pop("code"), content.pop("name")
+    content.pop("description", None)
+    renamed = json.loads(json.dumps(content).replace('"accept"', '"take_in"'))
+    draft = definition_save(actor=system, code=code, name=name, definition=renamed)
+
+    with pytest.raises(Conflict) as refused:
+        definition_publish(actor=system, definition=draft)
+    assert refused.value.code == "workflow_contract_broken"
+    assert "「一网通办」依赖的动作 accept 在该流程定义中不存在" in refused.value.message
+    published = ProcessDefinition.objects.get(code=code, status=ProcessDefinition.Status.PUBLISHED)
+    assert published.version == 1  # nothing changed
+
+    content["states"] = [s for s in content["states"] if s["code"] != "withdrawn"]
+    content["actions"] = [a for a in content["actions"] if a.get("to") != "withdrawn"]
+    draft = definition_save(actor=system, code=code, name=name, definition=content)
+    with pytest.raises(Conflict, match="依赖的环节 withdrawn"):
+        definition_publish(actor=system, definition=draft)
+
+
+def test_the_shipped_definitions_keep_every_registered_contract():
+    from yiwang.workflow.checks import shipped_definitions_keep_contracts
+    from yiwang.workflow.contracts import contract_errors, register_contract
+
+    assert shipped_definitions_keep_contracts() == []
+    register_contract("hotline_12345", owner="测试", states=["no_such_state"])
+    try:
+        errors = shipped_definitions_keep_contracts()
+        assert [e.id for e in errors] == ["workflow.E001"]
+        assert "hotline_12345.json：「测试」依赖的环节 no_such_state" in errors[0].msg
+    finally:
+        from yiwang.workflow import contracts
+
+        contracts._contracts["hotline_12345"] = [
+            c for c in contracts._contracts["hotline_12345"] if c.owner != "测试"
+        ]
+    assert contract_errors("hotline_12345", {"states": [], "actions": []}) == []
