@@ -74,6 +74,18 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
         "已按规则提请您督办。",
         channels=(IN_APP, SMS),
     ),
+    "workflow.escalation_warning": DefaultTemplate(
+        name="预警督办",
+        title="督办：{{ title }}即将超期",
+        body="{{ title }}将于{{ deadline }}到期{% if assignee %}（经办人：{{ assignee }}）{% endif %}，"
+        "已按规则提请您关注督办。",
+    ),
+    "workflow.urge": DefaultTemplate(
+        name="督办意见",
+        title="督办：{{ title }}",
+        body="{{ supervisor }}对{{ title }}提出督办意见：{{ comment }}。请尽快办理并反馈。",
+        channels=(IN_APP, SMS),
+    ),
     "account.locked": DefaultTemplate(
         name="账号锁定提醒",
         title="您的账号已被临时锁定",

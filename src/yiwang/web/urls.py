@@ -10,6 +10,7 @@ urlpatterns = [
     path("my/<uuid:instance_id>/transition/", views.my_item_transition, name="my-item-transition"),
     path("workbench/", views.workbench, name="workbench"),
     path("workbench/instances/<uuid:instance_id>/", views.instance_detail, name="instance"),
+    path("workbench/instances/<uuid:instance_id>/urge/", views.instance_urge, name="instance-urge"),
     path(
         "workbench/instances/<uuid:instance_id>/transition/",
         views.instance_transition,

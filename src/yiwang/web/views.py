@@ -34,7 +34,14 @@ from yiwang.web.forms import InboxFilterForm
 from yiwang.web.sla import deadline_view
 from yiwang.workflow import actions as workflow_actions
 from yiwang.workflow import selectors as workflow_selectors
-from yiwang.workflow.links import linked_inboxes, object_link, object_links, refuse_generic_transition
+from yiwang.workflow.links import (
+    handled_by_domain,
+    linked_inboxes,
+    object_link,
+    object_links,
+    opens_domain_page,
+    refuse_generic_transition,
+)
 
 INBOX_PAGE_SIZE = 20
 # Actions shown as red buttons: they end or send back an item.
@@ -286,12 +293,35 @@ def instance_detail(request: HttpRequest, instance_id: UUID) -> HttpResponse:
     if denied is not None:
         return denied
     instance = _load_instance(request, instance_id)
+    actor = actor_from_request(request)
     link = object_link(instance)
-    if link is not None and link.staff_url:
+    if link is not None and link.staff_url and opens_domain_page(actor, instance):
         return redirect(link.staff_url)  # the domain's page handles it (see workflow.links)
-    context = _instance_context(instance, actor_from_request(request))
+    context = _instance_context(instance, actor)
+    if handled_by_domain(instance):  # shown to a supervisor (督办): its steps are the domain's to take
+        context["action_forms"] = []
     context["transition_url"] = reverse("web:instance-transition", kwargs={"instance_id": instance.pk})
+    context["can_urge"] = workflow_selectors.can_urge(actor, instance)
+    context["urge_url"] = reverse("web:instance-urge", kwargs={"instance_id": instance.pk})
     return render(request, "web/pages/instance_detail.html", context)
+
+
+@require_POST
+def instance_urge(request: HttpRequest, instance_id: UUID) -> HttpResponse:
+    """督办意见 from the item page: a supervisor urges whoever handles the item."""
+    denied = _require_staff(request)
+    if denied is not None:
+        return denied
+    instance = _load_instance(request, instance_id)
+    try:
+        workflow_actions.instance_urge(
+            actor=actor_from_request(request), instance=instance, comment=request.POST.get("comment", "")
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("已发出督办意见：%(title)s") % {"title": instance.title})
+    return redirect("web:instance", instance_id=instance.pk)
 
 
 def _field_value(name: str, raw: str, schema: dict[str, Any]) -> Any:

@@ -10,7 +10,7 @@ import json
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -660,43 +660,180 @@ def instance_assign(
     return locked
 
 
+URGE_ACTION = "urge"  # workflow.selectors.URGE_ACTION (actions may not import selectors)
+
+
+def instance_urge(
+    *, actor: Actor, instance: ProcessInstance, comment: str, now: datetime | None = None
+) -> ProcessEvent:
+    """督办意见: a supervisor (`workflow.supervise_instance` over the instance) urges the one handling an
+    open instance. Recorded in the history as an internal event (staff only; no state move, no clock
+    change), audited, and sent to the 签收人/承办人 — or, when nobody has it yet, to the handling
+    department's heads."""
+    from yiwang.workflow.permissions import SUPERVISE_INSTANCE
+
+    comment = (comment or "").strip()
+    if not comment:
+        raise InvalidInput("请填写督办意见", code="workflow_field_required", details={"fields": ["comment"]})
+    if len(comment) > 500:
+        raise InvalidInput("督办意见不超过 500 字", code="workflow_fields_invalid")
+    with transaction.atomic():
+        locked = (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition", "organization", "region", "assignee", "claimed_by")
+            .filter(pk=instance.pk)
+            .first()
+        )
+        if locked is None or not (
+            actor.is_system
+            or actor.can_reach(
+                SUPERVISE_INSTANCE,
+                organization_id=locked.organization_id,
+                organization_path=locked.organization.path,
+                region_path=locked.region_path,
+                owner_id=None,
+            )
+        ):
+            raise PermissionDenied("您没有督办该事项的权限", code="workflow_forbidden")
+        if locked.completed_at is not None:
+            raise Conflict("该事项已办结，无需督办", code="workflow_completed")
+        event = ProcessEvent(
+            instance=locked,
+            action=URGE_ACTION,
+            action_name="督办",
+            from_state=locked.state,
+            to_state=locked.state,
+            actor=actor.user,
+            actor_label=actor.label,
+            comment=comment,
+            created_at=now or timezone.now(),
+        )
+        event.save(force_insert=True)
+        handler = locked.claimed_by or locked.assignee
+        recipients = [handler] if handler is not None else _escalation_recipients(locked, ["department_head"])
+        context = {"title": locked.title, "supervisor": actor.label, "comment": comment}
+        for user in recipients:
+            notify(recipient=user, template_code="workflow.urge", context=context, link=instance_link(locked))
+        audit_record(
+            actor=actor,
+            action="workflow.instance_urge",
+            obj=locked,
+            summary=f"督办「{locked.title}」"[:255],
+            data={**event_audit_data(event), "recipients": [u.pk for u in recipients]},
+        )
+    return event
+
+
 def _ancestor_ids(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
 def _escalation_recipients(instance: ProcessInstance, roles: Sequence[str]) -> list[Any]:
-    """Active users holding one of `roles` in the instance's department or a department above it."""
+    """Active users holding one of `roles` where the role reaches the instance: in its department or
+    a department above it, or — for a region-wide or city-wide role (督办机构, 市领导) — anywhere
+    whose region covers the instance's."""
+    from django.db.models import Q
+
     user_model = get_user_model()
-    return list(
-        user_model.objects.filter(
-            is_active=True,
-            memberships__organization_id__in=_ancestor_ids(instance.organization.path),
-            memberships__roles__code__in=list(roles),
-        )
-        .distinct()
-        .order_by("pk")
+    region_path = instance.region_path
+    reach = Q(
+        memberships__organization_id__in=_ancestor_ids(instance.organization.path),
+        memberships__roles__code__in=list(roles),
     )
+    reach |= Q(memberships__roles__code__in=list(roles), memberships__roles__data_scope="all")
+    if region_path:
+        reach |= Q(
+            memberships__roles__code__in=list(roles),
+            memberships__roles__data_scope="region",
+            memberships__organization__region_id__in=_ancestor_ids(region_path),
+        )
+    return list(user_model.objects.filter(reach, is_active=True).distinct().order_by("pk"))
 
 
-def _notify_escalation(instance: ProcessInstance, rule: engine.Escalation, state_name: str) -> int:
-    deadline = instance.due_at
+def _notify_escalation(
+    instance: ProcessInstance, level: engine.Level, after: str, state_name: str, *, level_number: int = 0
+) -> int:
+    """Tell one level of a 督办链: the 经办人 themself (预警 / 超期提醒) and/or the roles that supervise
+    (督办), each with a link to a page they may open."""
+    handler = instance.claimed_by or instance.assignee
+    deadline = instance.worklist_deadline or instance.due_at
     context = {
         "title": instance.title,
         "state": state_name,
         "organization": instance.organization.name,
         "deadline": timezone.localtime(deadline).strftime("%Y-%m-%d %H:%M") if deadline else "",
-        "assignee": str(instance.assignee) if instance.assignee_id else "",
+        "assignee": str(handler) if handler is not None else "",
+        "level": level_number + 1,
     }
-    template = "workflow.escalation" if rule.after == "overdue" else "workflow.warning"
-    recipients = _escalation_recipients(instance, rule.notify_roles)
-    for user in recipients:
-        notify(recipient=user, template_code=template, context=context, link=instance_link(instance))
-    return len(recipients)
+    sent: set[int] = set()
+    if level.notify_assignee and handler is not None and handler.is_active:
+        template = "workflow.overdue" if after == "overdue" else "workflow.warning"
+        notify(recipient=handler, template_code=template, context=context, link=instance_link(instance))
+        sent.add(handler.pk)
+    template = "workflow.escalation" if after == "overdue" else "workflow.escalation_warning"
+    for user in _escalation_recipients(instance, level.notify_roles) if level.notify_roles else ():
+        if user.pk not in sent:
+            notify(recipient=user, template_code=template, context=context, link=instance_link(instance))
+            sent.add(user.pk)
+    return len(sent)
 
 
 def instance_link(instance: ProcessInstance) -> str:
     """The page where staff handle an instance (the web workbench)."""
     return f"/workbench/instances/{instance.pk}/"
+
+
+def _escalate_chain(
+    instance: ProcessInstance,
+    rule: engine.Escalation,
+    key: str,
+    clock_started_at: datetime,
+    clock: engine.Clock,
+    fired: dict[tuple[str, datetime], datetime],
+    now: datetime,
+    calendar: WorkCalendar,
+    result: TickResult,
+) -> datetime | None:
+    """Send the notices of a 督办链 that are due at `now` — for each level only its latest due
+    repetition, once — and return when the next one falls due. An overdue chain counts from the
+    deadline; a warning chain from its first notice (the warning moment as the timer saw it)."""
+    if not engine.due_escalations(calendar, now, (rule,), clock) and (key, clock_started_at) not in fired:
+        return engine.trigger_moment(calendar, now, rule, clock)
+    if rule.after == "overdue" and clock.deadline is not None:
+        base = clock.deadline
+    else:
+        base = fired.get((key, clock_started_at), now)
+    notices = engine.firings(rule, base)
+    chain = rule.chain()
+    state_name = instance.definition.parsed.state_name(instance.state)
+    for number in range(len(chain)):
+        due = [f for f in notices if f.level == number and f.moment <= now]
+        if not due:
+            continue
+        # Everyone in the chain is told once; repeats only while their level is the current one (a
+        # timer that was down does not catch up on a lower level's missed repeats).
+        current = number + 1 == len(chain) or base + timedelta(seconds=chain[number + 1].after_seconds) > now
+        firing = due[-1] if current else due[0]
+        firing_key = firing.key(key)
+        if (firing_key, clock_started_at) in fired:
+            continue
+        row = Escalation.objects.create(
+            instance=instance,
+            state=instance.state,
+            rule=firing_key,
+            clock_started_at=clock_started_at,
+            kind=rule.after,
+            fired_at=now,
+        )
+        fired[(firing_key, clock_started_at)] = now
+        count = _notify_escalation(
+            instance, chain[firing.level], rule.after, state_name, level_number=firing.level
+        )
+        Escalation.objects.filter(pk=row.pk).update(notified_count=count)
+        result.escalations += 1
+        result.notifications += count
+        instance.escalated_at = now
+    return next((f.moment for f in notices if f.moment > now), None)
 
 
 def _escalate(pk: UUID, now: datetime, calendar: WorkCalendar, result: TickResult) -> None:
@@ -715,7 +852,12 @@ def _escalate(pk: UUID, now: datetime, calendar: WorkCalendar, result: TickResul
             return
         parsed = instance.definition.parsed
         state = parsed.states[instance.state]
-        fired = set(Escalation.objects.filter(instance=instance).values_list("rule", "clock_started_at"))
+        fired = {
+            (rule, started): moment
+            for rule, started, moment in Escalation.objects.filter(instance=instance).values_list(
+                "rule", "clock_started_at", "fired_at"
+            )
+        }
         rules = [
             (rule, f"state:{state.code}:{rule.index}", instance.state_entered_at, instance.state_clock())
             for rule in state.escalations
@@ -725,6 +867,13 @@ def _escalate(pk: UUID, now: datetime, calendar: WorkCalendar, result: TickResul
         ]
         pending: list[datetime | None] = []
         for rule, key, clock_started_at, clock in rules:
+            if rule.chain():
+                pending.append(
+                    _escalate_chain(
+                        instance, rule, key, clock_started_at, clock, fired, now, calendar, result
+                    )
+                )
+                continue
             if (key, clock_started_at) in fired:
                 continue
             if not engine.due_escalations(calendar, now, (rule,), clock):
@@ -741,11 +890,6 @@ def _escalate(pk: UUID, now: datetime, calendar: WorkCalendar, result: TickResul
             )
             result.escalations += 1
             instance.escalated_at = now
-            if rule.notify_roles:
-                row.notified_count = _notify_escalation(instance, rule, state.name)
-                Escalation.objects.filter(pk=row.pk).update(notified_count=row.notified_count)
-                result.notifications += row.notified_count
-                continue
             try:
                 with transaction.atomic():
                     transition(

@@ -13,6 +13,9 @@ definition can be saved and published. Shape of a definition:
   "warning_ratio": 0.8,                    // warn when 80 % of a clock is used (default 0.8)
   "start": {"permissions": [...], "roles": [...], "applicant": true},   // who may start (optional)
   "escalations": [{"after": "overdue", "notify_roles": ["supervisor"]}],  // on the overall clock
+  // or a chain (督办链), each level after its delay, repeated every `every_hours` until the next:
+  // {"after": "overdue", "levels": [{"notify_assignee": true, "every_hours": 2},
+  //   {"notify_roles": ["department_head"], "after_hours": 4}, {"notify_roles": ["supervisor"], "after_hours": 24}]}
   "states": [{"code": "submitted", "name": "待受理", "type": "start",
               "sla": {"working_days": 1}, "warning_before_hours": 2,
               "escalations": [{"after": "overdue", "action": "auto_close"}]}],
@@ -56,11 +59,24 @@ SLA = {
     "minProperties": 1,
 }
 
+ESCALATION_LEVEL = {
+    "type": "object",
+    "properties": {
+        "notify_roles": {"type": "array", "items": ROLE_CODE, "minItems": 1},
+        "notify_assignee": {"type": "boolean"},
+        "after_hours": {"type": "number", "minimum": 0, "maximum": 8760},
+        "every_hours": {"type": "number", "exclusiveMinimum": 0, "maximum": 8760},
+    },
+    "additionalProperties": False,
+}
+
 ESCALATION = {
     "type": "object",
     "properties": {
         "after": {"enum": ["warning", "overdue"]},
         "notify_roles": {"type": "array", "items": ROLE_CODE, "minItems": 1},
+        # 督办链: levels notified in turn after the trigger, each with its own delay and repetition.
+        "levels": {"type": "array", "items": ESCALATION_LEVEL, "minItems": 1},
         "action": CODE,
         "comment": {"type": "string", "maxLength": 500},
         "fields": {"type": "object"},
@@ -213,9 +229,16 @@ def _consistency_errors(definition: dict[str, Any]) -> list[str]:
     for where, rules in escalation_lists:
         for index, rule in enumerate(rules, start=1):
             label = f"{where} 的第 {index} 条督办规则"
-            has_notify, has_action = "notify_roles" in rule, "action" in rule
-            if has_notify == has_action:
-                errors.append(f"{label} 必须且只能指定 notify_roles 或 action 之一")
+            has_notify = "notify_roles" in rule or "levels" in rule
+            has_action = "action" in rule
+            if has_notify == has_action or ("notify_roles" in rule and "levels" in rule):
+                errors.append(f"{label} 必须且只能指定 notify_roles、levels（督办链）或 action 之一")
+            for number, level in enumerate(rule.get("levels", ()), start=1):
+                if not (level.get("notify_roles") or level.get("notify_assignee")):
+                    errors.append(f"{label} 的第 {number} 级须指定 notify_roles 或 notify_assignee")
+            delays = [float(level.get("after_hours", 0)) for level in rule.get("levels", ())]
+            if delays != sorted(set(delays)):
+                errors.append(f"{label} 的各级 after_hours 须逐级递增")
             if not has_action:
                 continue
             action = by_action.get(rule["action"])

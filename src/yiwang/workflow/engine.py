@@ -23,6 +23,20 @@ BUILTIN_FIELD_LABELS = {
 
 
 @dataclass(frozen=True)
+class Level:
+    """One level of an escalation chain (督办链): who is told, how long after the trigger (warning or
+    overdue) and, optionally, how often it is repeated until the next level takes over."""
+
+    notify_roles: tuple[str, ...] = ()
+    notify_assignee: bool = False  # the 承办人 / 签收人 themself
+    after_seconds: int = 0
+    every_seconds: int | None = None
+
+
+MAX_REPEATS = 20  # per level: a timer that was down for a week sends one notice, not a hundred
+
+
+@dataclass(frozen=True)
 class Escalation:
     after: str  # "warning" | "overdue"
     index: int
@@ -30,9 +44,49 @@ class Escalation:
     action: str = ""
     comment: str = ""
     fields: dict[str, Any] = field(default_factory=dict)
+    levels: tuple[Level, ...] = ()  # a chain (承办人 → 部门负责人 → 督办机构 → 市领导)
 
     def key(self, scope: str) -> str:
         return f"{scope}:{self.index}"
+
+    def chain(self) -> tuple[Level, ...]:
+        """The levels to notify: the chain, or the single level of a plain `notify_roles` rule."""
+        if self.levels:
+            return self.levels
+        return (Level(notify_roles=self.notify_roles),) if self.notify_roles else ()
+
+
+@dataclass(frozen=True)
+class Firing:
+    """One notice of a chain: level `level`, its `repeat`-th repetition, due at `moment`."""
+
+    level: int
+    repeat: int
+    moment: datetime
+
+    def key(self, rule_key: str) -> str:
+        # The first notice of a plain rule keeps the rule's own key (rows fired before chains existed).
+        return rule_key if (self.level, self.repeat) == (0, 0) else f"{rule_key}:{self.level}:{self.repeat}"
+
+
+def firings(rule: Escalation, trigger: datetime) -> list[Firing]:
+    """Every notice of the rule's chain once it triggered at `trigger`, in time order: level i at
+    trigger + its `after`, repeated every `every` until the next level starts (at most MAX_REPEATS)."""
+    chain = rule.chain()
+    result = []
+    for number, level in enumerate(chain):
+        start = trigger + timedelta(seconds=level.after_seconds)
+        end = (
+            trigger + timedelta(seconds=chain[number + 1].after_seconds) if number + 1 < len(chain) else None
+        )
+        result.append(Firing(number, 0, start))
+        if level.every_seconds:
+            for repeat in range(1, MAX_REPEATS):
+                moment = start + timedelta(seconds=level.every_seconds * repeat)
+                if end is not None and moment >= end:
+                    break
+                result.append(Firing(number, repeat, moment))
+    return sorted(result, key=lambda f: (f.moment, f.level, f.repeat))
 
 
 @dataclass(frozen=True)
@@ -145,6 +199,16 @@ class Definition:
         return state.name if state else code
 
 
+def _level(raw: dict[str, Any]) -> Level:
+    every = raw.get("every_hours")
+    return Level(
+        notify_roles=tuple(raw.get("notify_roles", ())),
+        notify_assignee=bool(raw.get("notify_assignee", False)),
+        after_seconds=round(float(raw.get("after_hours", 0)) * 3600),
+        every_seconds=round(float(every) * 3600) if every else None,
+    )
+
+
 def _escalations(rules: list[dict[str, Any]]) -> tuple[Escalation, ...]:
     return tuple(
         Escalation(
@@ -154,6 +218,7 @@ def _escalations(rules: list[dict[str, Any]]) -> tuple[Escalation, ...]:
             action=r.get("action", ""),
             comment=r.get("comment", ""),
             fields=dict(r.get("fields", {})),
+            levels=tuple(_level(level) for level in r.get("levels", ())),
         )
         for i, r in enumerate(rules)
     )

@@ -117,6 +117,26 @@ def linked_inboxes(actor: Actor) -> list[tuple[str, str]]:
     ]
 
 
+def opens_domain_page(actor: Actor, instance: Any) -> bool:
+    """May `actor` open the domain's own page of the instance's object? The page checks its domain's
+    view permission (the registered inbox's) over the object; someone told to supervise it (督办) who
+    lacks that permission keeps the generic item page, which shows it within the engine's scope."""
+    registration = _registry.get(_label_of(instance))
+    if registration is None or registration.inbox is None or actor.is_system or actor.is_superuser:
+        return True
+    return actor.can_reach(
+        registration.inbox.permission,
+        organization_id=instance.organization_id,
+        organization_path=instance.organization.path,
+        region_path=instance.region_path,
+        owner_id=instance.owner_id,
+    )
+
+
+def handled_by_domain(instance: Any) -> bool:
+    return _label_of(instance) in _registry
+
+
 def object_link(instance: Any) -> ObjectLink | None:
     """The domain's link for one instance, or None when its object type is not registered."""
     return object_links([instance]).get(instance.pk)

@@ -16,6 +16,7 @@ from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
 from yiwang.workflow.models import ProcessDefinition, ProcessEvent, ProcessInstance
 from yiwang.workflow.permissions import (
+    SUPERVISE_INSTANCE,
     VIEW_DEFINITION,
     can_perform,
     can_view,
@@ -28,7 +29,8 @@ _RELATED = ("definition", "organization", "region", "owner", "assignee", "conten
 # History events that are the department's internal business (written by `actions.instance_assign`):
 # shown to staff, never to the applicant, and no activity of the applicant's matter.
 ASSIGN_ACTION = "assign"
-INTERNAL_ACTIONS = (ASSIGN_ACTION,)
+URGE_ACTION = "urge"  # 督办意见 (workflow.actions.instance_urge)
+INTERNAL_ACTIONS = (ASSIGN_ACTION, URGE_ACTION)
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,17 @@ def _sees_internal_history(actor: Actor, instance: ProcessInstance) -> bool:
     if actor.is_system or actor.is_superuser or instance.owner_id is None:
         return True
     return actor.user_id != instance.owner_id or views_in_scope(actor, instance)
+
+
+def can_urge(actor: Actor, instance: ProcessInstance) -> bool:
+    """May the actor send a 督办意见 on this open instance (`workflow.actions.instance_urge`)?"""
+    return instance.completed_at is None and actor.can_reach(
+        SUPERVISE_INSTANCE,
+        organization_id=instance.organization_id,
+        organization_path=instance.organization.path,
+        region_path=instance.region_path,
+        owner_id=None,
+    )
 
 
 def history_for(instance: ProcessInstance, actor: Actor) -> QuerySet[ProcessEvent]:
