@@ -12,9 +12,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
 from pydantic import BeforeValidator
+
+from yiwang.core.pagination import capped_count
 
 
 class ErrorEnvelope(Schema):
@@ -72,3 +76,15 @@ class BoundedPageNumberPagination(PageNumberPagination):
     class Input(Schema):
         page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从 1 开始")
         page_size: int | None = Field(None, ge=1, description="每页条数（超过上限按上限）")
+
+
+class CappedPageNumberPagination(BoundedPageNumberPagination):
+    """For long lists (办件箱): `count` counts at most COUNT_CAP + 1 rows (`core.pagination`); a count
+    of 10001 means 「10000 条以上」."""
+
+    def paginate_queryset(
+        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
+    ) -> Any:
+        page_size = min(pagination.page_size or self.page_size, self.max_page_size)
+        offset = (pagination.page - 1) * page_size
+        return {self.items_attribute: queryset[offset : offset + page_size], "count": capped_count(queryset)}

@@ -18,7 +18,7 @@ from pydantic import WithJsonSchema
 from yiwang.core.api_schemas import (
     JSON_INTEGER,
     MAX_DATABASE_ID,
-    BoundedPageNumberPagination,
+    CappedPageNumberPagination,
     DatabaseId,
     errors,
 )
@@ -152,7 +152,7 @@ def _operations(options: selectors.StaffOptions) -> list[str]:
     response={200: list[StaffApplicationOut], **errors(400, 403)},
     summary="办件箱（本部门办件，按时限先后）",
 )
-@paginate(BoundedPageNumberPagination, page_size=20)
+@paginate(CappedPageNumberPagination, page_size=20)
 def inbox(request: HttpRequest, filters: Query[ApplicationInboxFilters]) -> Any:
     return selectors.staff_inbox(
         request.auth,  # type: ignore[attr-defined]

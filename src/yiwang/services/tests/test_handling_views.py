@@ -144,6 +144,31 @@ def test_inbox_second_page_shows_the_next_rows(client, monkeypatch):
     assert rows[0].application_no in second and oldest.application_no not in second
 
 
+def test_a_long_inbox_is_counted_only_up_to_the_cap(client, monkeypatch):
+    """Half a million open applications are not counted on every page load: past the cap the page
+    says 「共 N 条以上」 and still pages on; the API's count stops at cap + 1 the same way."""
+    from yiwang.core import pagination
+    from yiwang.services.views import staff as staff_views
+    from yiwang.web.pagination import CappedPaginator
+
+    monkeypatch.setattr(staff_views, "PAGE_SIZE", 2)
+    monkeypatch.setattr(CappedPaginator, "cap", 3)
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    dept = Department()
+    item = ServiceItemFactory(organization=dept.organization)
+    for n in range(5):
+        submitted(item, now=timezone.now() - timedelta(days=7 * n))
+    _login(client, dept.clerk)
+
+    html = client.get(INBOX).content.decode()
+    assert "第 1 页，共 3 条以上（请用筛选缩小范围）" in html
+    assert "page=2" in html
+    api = client.get("/api/v1/services/staff/applications").json()
+    assert (api["count"], len(api["items"])) == (4, 5)  # cap + 1: more than the cap
+    monkeypatch.setattr(CappedPaginator, "cap", 10)
+    assert "第 1 / 3 页，共 5 条" in client.get(INBOX).content.decode()
+
+
 def test_inbox_search_finds_the_last_digits_of_the_number_within_the_department():
     """A window clerk types the end of the 办件编号: the day's sequence, or date + sequence."""
     dept, other = Department(), Department()

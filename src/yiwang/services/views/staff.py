@@ -12,7 +12,6 @@ from uuid import UUID
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
@@ -30,6 +29,7 @@ from yiwang.services.models import Application, ApplicationDelivery
 from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
 from yiwang.services.selectors import applications as application_selectors
 from yiwang.services.selectors import handling as selectors
+from yiwang.web.pagination import CappedPaginator
 from yiwang.web.sla import deadline_view, step_view
 
 PAGE_SIZE = 20
@@ -72,7 +72,9 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
         "search": search,
         "now": now,
     }
-    page = Paginator(selectors.staff_inbox(actor, **filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = CappedPaginator(selectors.staff_inbox(actor, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     applications: list[Any] = list(page.object_list)
     instances = selectors.instances_of(applications)
     calendar = get_calendar()
