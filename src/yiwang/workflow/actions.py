@@ -33,6 +33,7 @@ from yiwang.workflow.contracts import contract_errors
 from yiwang.workflow.definition_schema import SLA, definition_errors
 from yiwang.workflow.models import (
     Escalation,
+    InstanceLink,
     ProcessDefinition,
     ProcessEvent,
     ProcessHandler,
@@ -478,6 +479,7 @@ def transition(
     comment: str = "",
     attachments: Sequence[StoredFile | UUID | str] = (),
     organization: Organization | None = None,
+    children: Sequence[ChildSpec] = (),
     now: datetime | None = None,
     audit: bool = True,
 ) -> ProcessEvent:
@@ -510,6 +512,8 @@ def transition(
             raise _refuse(verdict, act)
         if locked.completed_at is not None and not act.reopen:
             raise Conflict(f"该事项已办结，不能再「{act.name}」", code="workflow_completed")
+        if InstanceLink.objects.filter(secondary=locked, kind=InstanceLink.Kind.MERGE).exists():
+            raise Conflict("该事项已并入其他工单，随主单办理", code="workflow_merged")
         if act.release and locked.claimed_by_id is None:
             raise Conflict("该事项尚未签收，无需退回签收", code="workflow_not_claimed")
         if locked.state not in act.sources:
@@ -523,6 +527,7 @@ def transition(
         if not parsed.runs_while(act, locked.is_suspended):
             raise Conflict(f"事项未挂起，不能「{act.name}」", code="workflow_not_suspended")
         _validate_input(parsed, act, comment=comment, fields=fields, organization=organization)
+        _check_joint(locked, act, children)
         files = _resolve_attachments(actor, attachments)
 
         from_state, to_state = locked.state, act.target_from(locked.state)
@@ -570,6 +575,11 @@ def transition(
                 )[:255],
                 data=event_audit_data(event),
             )
+        if act.children_definition:
+            _open_children(actor, locked, act, children, now)
+        if locked.completed_at is not None and from_state != to_state:
+            _roll_up(actor, locked, event, parsed, now)
+            _end_followers(locked, event, parsed, now)
         _announce(locked, event)
     if instance is not locked:
         for field in ProcessInstance._meta.concrete_fields:
@@ -577,6 +587,274 @@ def transition(
         for relation in ("definition", "organization", "region"):
             setattr(instance, relation, getattr(locked, relation))
     return event
+
+
+# -- joint handling (主办/协办, 会签) and linked instances (并单, 拆单) ----------------------------
+
+
+@dataclass(frozen=True)
+class ChildSpec:
+    """One department's part of a joint handling: 主办 (lead), 协办 (assist) or 会签 (countersign)."""
+
+    organization: Organization
+    role: str = "assist"
+    assignee: Any = None
+
+
+def _business_object(instance: ProcessInstance) -> models.Model:
+    obj = instance.content_object
+    if not isinstance(obj, models.Model):
+        raise Conflict("该事项的业务对象已不存在", code="workflow_object_missing")
+    return obj
+
+
+def _check_joint(locked: ProcessInstance, act: engine.Action, children: Sequence[ChildSpec]) -> None:
+    """Refuse, before anything moves: children for an action that opens none (or none for one that
+    must), and moving on before the join rule holds."""
+    if children and not act.children_definition:
+        raise InvalidInput(f"「{act.name}」不能指定联办单位", code="workflow_children_invalid")
+    if act.children_definition:
+        roles = [child.role for child in children]
+        organizations = [child.organization.pk for child in children]
+        if not children or any(role not in engine.CHILD_ROLES for role in roles):
+            raise InvalidInput(
+                f"「{act.name}」须指定联办单位及其角色（主办、协办或会签）", code="workflow_children_invalid"
+            )
+        if len(set(organizations)) != len(organizations):
+            raise InvalidInput("同一单位只能指定一次", code="workflow_children_invalid")
+        if act.children_join == "lead" and roles.count("lead") != 1:
+            raise InvalidInput("须指定且只能指定一个主办单位", code="workflow_children_invalid")
+        if locked.children.filter(completed_at__isnull=True).exists():
+            raise Conflict("上一轮联办尚未结束", code="workflow_children_pending")
+    if act.after_children:
+        waiting = _children_waiting(locked)
+        if waiting:
+            names = "、".join(child.organization.name for child in waiting)
+            raise Conflict(f"尚待 {names} 答复，不能「{act.name}」", code="workflow_children_pending")
+
+
+def _children_waiting(parent: ProcessInstance) -> list[ProcessInstance]:
+    """The children the parent's join rule still waits for (none when it has no open round)."""
+    open_children = list(parent.children.filter(completed_at__isnull=True).select_related("organization"))
+    if parent.children_join == "lead":
+        return [child for child in open_children if child.child_role == "lead"]
+    return open_children
+
+
+def _open_children(
+    actor: Actor, parent: ProcessInstance, act: engine.Action, children: Sequence[ChildSpec], now: datetime
+) -> None:
+    """Start one child instance per department, on the parent's business object, each with its own
+    state, deadline and inbox; the parent records its join rule."""
+    obj = _business_object(parent)
+    for spec in children:
+        prepared = instance_prepare(
+            actor=actor,
+            definition_code=act.children_definition,
+            organization=spec.organization,
+            title=f"{parent.title}（{engine.CHILD_ROLES[spec.role]}）",
+            region=parent.region,
+            assignee=spec.assignee,
+            now=now,
+        )
+        prepared.parent, prepared.child_role = parent, spec.role
+        instance_start(actor=actor, obj=obj, prepared=prepared, audit=False)
+    ProcessInstance.objects.filter(pk=parent.pk).update(children_join=act.children_join)
+    parent.children_join = act.children_join
+
+
+def _roll_up(
+    actor: Actor, child: ProcessInstance, event: ProcessEvent, parsed: engine.Definition, now: datetime
+) -> None:
+    """A child's reply rolls up into its parent's history (the parent does not move)."""
+    if child.parent_id is None:
+        return
+    parent = ProcessInstance.objects.select_for_update(of=("self",)).get(pk=child.parent_id)
+    ProcessEvent(
+        instance=parent,
+        action="child_reply",
+        action_name=f"{engine.CHILD_ROLES.get(child.child_role, '联办')}单位答复",
+        from_state=parent.state,
+        to_state=parent.state,
+        actor=actor.user,
+        actor_label=actor.label,
+        comment=event.comment,
+        fields={
+            "child": str(child.pk),
+            "organization": child.organization.name,
+            "role": child.child_role,
+            "result": parsed.state_name(child.state),
+        },
+        created_at=now,
+    ).save(force_insert=True)
+
+
+def _end_followers(
+    primary: ProcessInstance, event: ProcessEvent, parsed: engine.Definition, now: datetime
+) -> None:
+    """并单: the open instances merged into `primary` end with it, in the same state, each owner told."""
+    followers = ProcessInstance.objects.select_for_update(of=("self",)).filter(
+        links_as_secondary__primary=primary,
+        links_as_secondary__kind=InstanceLink.Kind.MERGE,
+        completed_at__isnull=True,
+    )
+    calendar = get_calendar()
+    for follower in followers.select_related("definition", "organization", "content_type"):
+        own = follower.definition.parsed
+        final = (
+            primary.state
+            if primary.state in own.states and own.states[primary.state].is_terminal
+            else next(code for code, state in own.states.items() if state.is_terminal)
+        )
+        position = follower.position()
+        position.state, position.state_entered_at, position.completed_at = final, now, now
+        position.suspended_at = position.suspended_remaining = position.suspended_state_remaining = None
+        position.state_clock = engine.Clock()
+        follower.place(position, engine.settle(calendar, own, position, now))
+        follower.save()
+        _sync_handlers(follower, own)
+        followed = ProcessEvent(
+            instance=follower,
+            action="follow",
+            action_name="随主单办结",
+            from_state=follower.state,
+            to_state=final,
+            actor=event.actor,
+            actor_label=event.actor_label,
+            comment=event.comment,
+            fields={"primary": str(primary.pk), "primary_title": primary.title},
+            created_at=now,
+        )
+        followed.save(force_insert=True)
+        _announce(follower, followed)
+
+
+def _require_merge_right(actor: Actor, instance: ProcessInstance) -> None:
+    rule = instance.definition.parsed.merge
+    verdict = judge_start(actor, rule, organization=instance.organization, owner_id=None) if rule else None
+    if verdict is not Verdict.ALLOWED:
+        raise PermissionDenied("您没有并单、拆单的权限", code="workflow_forbidden")
+
+
+def instance_merge(
+    *,
+    actor: Actor,
+    primary: ProcessInstance,
+    secondary: ProcessInstance,
+    comment: str = "",
+    now: datetime | None = None,
+) -> InstanceLink:
+    """并单: `secondary` (a duplicate of the same matter) follows `primary` until it ends: its clock
+    stops, it leaves every inbox, both histories say so, and its owner is told now and at the end."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = {
+            i.pk: i
+            for i in ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition", "organization", "region", "content_type")
+            .filter(pk__in=[primary.pk, secondary.pk])
+        }
+        main, merged = locked.get(primary.pk), locked.get(secondary.pk)
+        if main is None or merged is None or main.pk == merged.pk:
+            raise InvalidInput("请选择两件不同的工单", code="workflow_merge_invalid")
+        _require_merge_right(actor, main)
+        _require_merge_right(actor, merged)
+        if main.definition.code != merged.definition.code:
+            raise InvalidInput("只能合并同一类流程的事项", code="workflow_merge_invalid")
+        if main.completed_at is not None or merged.completed_at is not None:
+            raise Conflict("已办结的事项不能并单", code="workflow_completed")
+        taken = InstanceLink.objects.filter(kind=InstanceLink.Kind.MERGE, secondary__in=[main, merged])
+        if taken.exists():
+            raise Conflict("其中一件已并入其他工单", code="workflow_merged")
+        link = InstanceLink.objects.create(
+            kind=InstanceLink.Kind.MERGE,
+            primary=main,
+            secondary=merged,
+            actor=actor.user,
+            comment=comment[:500],
+            created_at=now,
+        )
+        calendar = get_calendar()
+        own = merged.definition.parsed
+        position = engine.suspend(calendar, merged.position(), now)
+        merged.place(position, engine.settle(calendar, own, position, now))
+        merged.claimed_by, merged.claimed_at, merged.claimed_codes = None, None, ""
+        merged.save()
+        ProcessHandler.objects.filter(instance=merged).delete()
+        for instance, other, name in ((main, merged, "并入关联工单"), (merged, main, "并单（随主单办理）")):
+            event = ProcessEvent(
+                instance=instance, action="merge", action_name=name, from_state=instance.state,
+                to_state=instance.state, actor=actor.user, actor_label=actor.label, comment=comment,
+                fields={"linked": str(other.pk), "linked_title": other.title}, created_at=now,
+            )  # fmt: skip
+            event.save(force_insert=True)
+            if instance is merged:
+                _announce(merged, event)
+        audit_record(
+            actor=actor,
+            action="workflow.instance_merge",
+            obj=merged,
+            summary=f"并单：「{merged.title}」并入「{main.title}」"[:255],
+            data={"primary": str(main.pk), "secondary": str(merged.pk), "comment": comment},
+        )
+    return link
+
+
+def instance_split(
+    *,
+    actor: Actor,
+    instance: ProcessInstance,
+    title: str,
+    organization: Organization | None = None,
+    comment: str = "",
+    now: datetime | None = None,
+) -> ProcessInstance:
+    """拆单: a separate matter found in `instance` (a call about a streetlight and a pothole) becomes its
+    own instance of the same definition, on the same business object and owner, linked to it."""
+    now = now or timezone.now()
+    title = (title or "").strip()
+    if not title:
+        raise InvalidInput("请填写拆出事项的标题", code="workflow_field_required")
+    with transaction.atomic():
+        source = (
+            ProcessInstance.objects.select_for_update(of=("self",))
+            .select_related("definition", "organization", "region", "content_type", "owner")
+            .get(pk=instance.pk)
+        )
+        _require_merge_right(actor, source)
+        if source.completed_at is not None:
+            raise Conflict("已办结的事项不能拆单", code="workflow_completed")
+        prepared = instance_prepare(
+            actor=Actor.system(),  # checked above: the split right, on the source's definition
+            definition_code=source.definition.code,
+            organization=organization or source.origin_organization,
+            title=title,
+            owner=source.owner,
+            region=source.region,
+            now=now,
+        )
+        part = instance_start(actor=actor, obj=_business_object(source), prepared=prepared, audit=False)
+        InstanceLink.objects.create(
+            kind=InstanceLink.Kind.SPLIT,
+            primary=source,
+            secondary=part,
+            actor=actor.user,
+            comment=comment[:500],
+            created_at=now,
+        )
+        ProcessEvent(
+            instance=source, action="split", action_name="拆单", from_state=source.state, to_state=source.state,
+            actor=actor.user, actor_label=actor.label, comment=comment,
+            fields={"linked": str(part.pk), "linked_title": part.title}, created_at=now,
+        ).save(force_insert=True)  # fmt: skip
+        audit_record(
+            actor=actor,
+            action="workflow.instance_split",
+            obj=source,
+            summary=f"拆单：从「{source.title}」拆出「{part.title}」"[:255],
+            data={"source": str(source.pk), "part": str(part.pk), "comment": comment},
+        )
+    return part
 
 
 # -- timer ----------------------------------------------------------------------------------------

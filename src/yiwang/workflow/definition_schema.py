@@ -103,6 +103,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
     "properties": {
         "sla": SLA,
         "worklist_clock": {"enum": ["overall", "state"]},
+        "merge": {"type": "object", "properties": AUTHORISATION, "additionalProperties": False},
         **WARNING,
         "start": {"type": "object", "properties": AUTHORISATION, "additionalProperties": False},
         "escalations": {"type": "array", "items": ESCALATION},
@@ -145,6 +146,13 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                     "claim": {"type": "boolean"},
                     "release": {"type": "boolean"},
                     "reopen": {"type": "boolean"},
+                    "open_children": {
+                        "type": "object",
+                        "properties": {"definition": CODE, "join": {"enum": ["all", "lead"]}},
+                        "required": ["definition", "join"],
+                        "additionalProperties": False,
+                    },
+                    "after_children": {"type": "boolean"},
                     "optional": {"type": "boolean"},
                     "reassign": {"enum": ["choose", "origin"]},
                     "notify_owner": {"type": "boolean"},

@@ -14,6 +14,10 @@ from yiwang.core.calendar import WorkCalendar
 
 DEFAULT_WARNING_RATIO = 0.8
 
+# Joint handling: a child's part, and the parent's rule for moving on.
+CHILD_ROLES = {"lead": "主办", "assist": "协办", "countersign": "会签"}
+JOIN_RULES = {"all": "全部单位答复后", "lead": "主办单位答复后"}
+
 BUILTIN_FIELD_LABELS = {
     "comment": "办理意见",
     "reason": "理由",
@@ -125,6 +129,11 @@ class Action:
     notify_owner: bool = True  # tell the instance's owner (the applicant) when this action runs
     release: bool = False  # 退回签收: give a signed-for instance back to the colleagues' inboxes
     reopen: bool = False  # may run from a terminal state (重办, 复核): the instance runs again
+    # Joint handling: open child instances of `children_definition` (主办/协办, 会签) with the join
+    # rule `children_join`; an `after_children` action waits until that rule holds.
+    children_definition: str = ""
+    children_join: str = ""
+    after_children: bool = False
 
     @property
     def system_only(self) -> bool:
@@ -151,7 +160,10 @@ class Definition:
     escalations: tuple[Escalation, ...]
     start: dict[str, Any]
     field_labels: dict[str, str]
-    worklist_clock: str = ""  # "overall" | "state" | "" (the overall clock when it runs, else the state's)
+    worklist_clock: str = ""
+    merge: dict[str, Any] = field(
+        default_factory=dict
+    )  # who may 并单: {"permissions": […], "roles": […]}  # "overall" | "state" | "" (the overall clock when it runs, else the state's)
 
     @property
     def start_state(self) -> State:
@@ -259,6 +271,9 @@ def parse(content: dict[str, Any]) -> Definition:
             notify_owner=bool(a.get("notify_owner", True)),
             release=bool(a.get("release", False)),
             reopen=bool(a.get("reopen", False)),
+            children_definition=str(a.get("open_children", {}).get("definition", "")),
+            children_join=str(a.get("open_children", {}).get("join", "")),
+            after_children=bool(a.get("after_children", False)),
         )
         for a in content["actions"]
     }
@@ -272,6 +287,7 @@ def parse(content: dict[str, Any]) -> Definition:
         start=dict(content.get("start", {})),
         field_labels=dict(content.get("field_labels", {})),
         worklist_clock=str(content.get("worklist_clock", "")),
+        merge=dict(content.get("merge", {})),
     )
 
 
@@ -506,6 +522,16 @@ def worklist(definition: Definition, position: Position) -> tuple[str, Clock]:
     overall clock when it runs (an application's 承诺办结时限), else the current state's."""
     choice = definition.worklist_clock or ("overall" if position.overall.deadline is not None else "state")
     return choice, position.overall if choice == "overall" else position.state_clock
+
+
+def suspend(calendar: WorkCalendar, position: Position, now: datetime) -> Position:
+    """Stop both clocks at `now` (their remaining time is kept for a resume): a 并单 secondary waits
+    this way for its primary."""
+    new = Position(**{**position.__dict__})
+    new.suspended_at = now
+    new.suspended_remaining = position.overall.remaining(calendar, now)
+    new.suspended_state_remaining = position.state_clock.remaining(calendar, now)
+    return new
 
 
 def settle(calendar: WorkCalendar, definition: Definition, position: Position, now: datetime) -> Schedule:

@@ -10,7 +10,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models import AppendOnlyModel, Organization, Region, StoredFile, TimeStampedModel
@@ -107,6 +107,21 @@ class ProcessInstance(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="assigned_process_instances",
+    )
+    # Joint handling (主办/协办, 会签): a child instance's parent and its part; a parent's join rule.
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("主流程"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    child_role = models.CharField(
+        _("联办角色"), max_length=16, blank=True, choices=[(k, v) for k, v in engine.CHILD_ROLES.items()]
+    )
+    children_join = models.CharField(
+        _("联办汇总规则"), max_length=8, blank=True, choices=[(k, v) for k, v in engine.JOIN_RULES.items()]
     )
     # 签收: who signed for the instance in its current state (cleared when the state changes or on
     # 退回签收); colleagues' inboxes drop it meanwhile, supervisors keep it.
@@ -301,6 +316,49 @@ class ProcessEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.action_name} {self.from_state}→{self.to_state}"
+
+
+class InstanceLink(models.Model):
+    """关联: 并单 (a secondary instance merged into a primary follows it to its end) or 拆单 (an instance
+    split off another). Listed on both instances' pages."""
+
+    class Kind(models.TextChoices):
+        MERGE = "merge", _("并单")
+        SPLIT = "split", _("拆单")
+
+    kind = models.CharField(_("关联类型"), max_length=8, choices=Kind.choices)
+    primary = models.ForeignKey(
+        ProcessInstance, verbose_name=_("主单"), on_delete=models.CASCADE, related_name="links_as_primary"
+    )
+    secondary = models.ForeignKey(
+        ProcessInstance, verbose_name=_("关联单"), on_delete=models.CASCADE, related_name="links_as_secondary"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("操作人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    comment = models.CharField(_("说明"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("时间"))
+
+    class Meta:
+        verbose_name = _("关联工单")
+        verbose_name_plural = _("关联工单")
+        ordering = ["created_at", "id"]
+        constraints = [
+            # An instance is merged into one primary at most.
+            models.UniqueConstraint(
+                fields=["secondary"], condition=Q(kind="merge"), name="workflow_link_merged_once"
+            ),
+            models.CheckConstraint(condition=~Q(primary=F("secondary")), name="workflow_link_not_self"),
+        ]
+        indexes = [models.Index(fields=["primary", "kind"], name="wf_link_primary_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.secondary_id} → {self.primary_id}"
 
 
 class Escalation(models.Model):

@@ -160,7 +160,7 @@ def test_definitions_need_the_view_permission(client, city, definitions, citizen
 
     client.force_login(staff(city["market"], permissions=[VIEW_DEFINITION]))
     body = client.get(f"{BASE}/definitions").json()
-    assert sorted(d["code"] for d in body["items"]) == ["hotline_12345", "yiwang_tongban"]
+    assert sorted(d["code"] for d in body["items"]) == ["hotline_12345", "hotline_joint", "yiwang_tongban"]
     assert all(d["status"] == "published" and d["version"] == 1 for d in body["items"])
 
 

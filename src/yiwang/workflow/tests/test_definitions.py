@@ -59,7 +59,8 @@ def test_consistency_errors_are_reported():
         "动作 refuse 不能从结束环节 completed 发起（重办、复核等动作须标明 reopen）",
     ]
     content = _shipped("hotline_12345")
-    content["states"][5]["escalations"] = [{"after": "overdue", "action": "reopen"}]
+    closed = next(state for state in content["states"] if state["code"] == "closed")
+    closed["escalations"] = [{"after": "overdue", "action": "reopen"}]
     assert definition_errors(content) == [
         "环节 closed 的第 1 条督办规则 的自动动作缺少必填字段：reason（请在 fields 中提供）"
     ]
@@ -75,7 +76,7 @@ def test_model_clean_raises_validation_error():
 def test_loader_is_idempotent(db):
     first = definitions_load(actor=SYSTEM)
     second = definitions_load(actor=SYSTEM)
-    assert sorted(d.code for d in first) == ["hotline_12345", "yiwang_tongban"]
+    assert sorted(d.code for d in first) == ["hotline_12345", "hotline_joint", "yiwang_tongban"]
     assert second == []
     assert ProcessDefinition.objects.count() == 2
 
