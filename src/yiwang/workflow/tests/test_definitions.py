@@ -78,7 +78,7 @@ def test_loader_is_idempotent(db):
     second = definitions_load(actor=SYSTEM)
     assert sorted(d.code for d in first) == ["hotline_12345", "hotline_joint", "yiwang_tongban"]
     assert second == []
-    assert ProcessDefinition.objects.count() == 2
+    assert ProcessDefinition.objects.count() == 3
 
 
 def test_loader_publishes_a_new_version_when_the_file_changes(db, tmp_path):
