@@ -21,6 +21,18 @@ class ServicesConfig(AppConfig):
 
         register_object_links(MODEL_LABEL, application_links, inbox=STAFF_INBOX)
 
+        # The site's menu: the catalogue for everyone but staff, the applicant's own applications.
+        from django.utils.translation import gettext_lazy as _
+
+        from yiwang.web.navigation import register_navigation
+
+        register_navigation(
+            _("办事服务"), "services:catalogue", personas=("anonymous", "citizen", "enterprise"), order=20
+        )
+        register_navigation(
+            _("我的办件"), "services:my-applications", personas=("citizen", "enterprise"), order=30
+        )
+
         # The codes this app's code relies on: Application.Status mirrors the instance's state, and
         # the handling actions run these actions by code (publishing a version without one is refused).
         from yiwang.services.constants import DEFAULT_PROCESS, PROCESS_CONTRACT_ACTIONS

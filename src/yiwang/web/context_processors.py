@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.notifications import unread_count
 from yiwang.identity.actor import Actor
+from yiwang.web.navigation import navigation_for
 
 PLATFORM_NAME = _("示范市一网通平台")
 
@@ -29,4 +30,10 @@ def shell(request: HttpRequest) -> dict[str, Any]:
     if user is not None and user.is_authenticated:
         # One's own inbox needs no roles: an actor without grants avoids loading them on every page.
         unread = unread_count(Actor(user=user))
-    return {"platform_name": PLATFORM_NAME, "unread_notifications": unread, "persona": persona_of(user)}
+    persona = persona_of(user)
+    return {
+        "platform_name": PLATFORM_NAME,
+        "unread_notifications": unread,
+        "persona": persona,
+        "domain_navigation": navigation_for(persona, request.path),
+    }

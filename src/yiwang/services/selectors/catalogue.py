@@ -24,7 +24,7 @@ from yiwang.services.codes import CODE_IN_URL_RE
 from yiwang.services.constants import ENTERPRISE_THEMES, ONLINE_DEPTH_LABELS, PERSON_THEMES, THEMES
 from yiwang.services.models import ItemLevel, MaterialRequirement, ServiceItem
 from yiwang.services.permissions import MANAGE_CATALOG, can_manage_catalog
-from yiwang.services.process_diagram import (
+from yiwang.workflow.diagram import (
     ProcessLayout,
     ProcessState,
     ProcessStep,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ from openpyxl import load_workbook
 
 from yiwang.identity.actor import Actor
 from yiwang.services.actions.catalogue import item_publish, item_update
+from yiwang.services.selectors.catalogue import process_diagram
 from yiwang.services.tests.catalogue_support import *  # noqa: F403
 from yiwang.services.tests.factories import ServiceItemFactory
 
@@ -93,6 +95,29 @@ def test_guide_has_the_14_elements_the_diagram_and_the_apply_link(client, world,
     css = (Path(__file__).parents[1] / "static/services/catalogue.css").read_text(encoding="utf-8")
     assert "@media print" in css
     assert " style=" not in html.split("<main", 1)[1]  # the CSP forbids inline style attributes
+
+
+def test_the_guide_page_shows_the_diagram_and_prints_the_step_list(client, world):
+    item = ServiceItemFactory(organization=world.market, name="食品经营许可", process_description="")
+    html = client.get(f"/services/items/{item.implementation_code}/").content.decode()
+    process = html.split('id="guide-process"', 1)[1].split("</section>", 1)[0]
+    svg = re.search(r"<svg[^>]*class=\"process-diagram\"[^>]*>.*?</svg>", process, re.S)
+    assert svg is not None
+    assert re.search(r'width="\d+" height="\d+"', svg.group(0))  # natural size: legible, scrolls on a phone
+    actions = re.findall(  # the action labels (the diagram itself: yiwang/workflow/tests/test_diagram.py)
+        r'<g class="action"><rect [^>]*fill="#ffffff"[^>]*/><text [^>]*>([^<]*)</text></g>', svg.group(0)
+    )
+    assert actions.count("撤回申请") == 1 and actions.count("办结送达") == 1 and len(actions) == 10
+    assert 'class="process-scroll"' in process
+    steps = process.split('<ol class="process-steps">', 1)[1].split("</ol>", 1)[0]
+    assert steps.count("<li>") == 6
+    assert "<li><strong>待受理、待补正</strong>：撤回申请 → 已撤回</li>" in steps
+    assert steps.count("撤回申请") == 1 and steps.count("办结送达") == 1
+    assert "待受理 → 审查中 → 待决定 → 准予许可（待办结） → 已办结" in process  # the main path as text
+
+
+def test_an_unknown_process_has_no_diagram(db):
+    assert process_diagram("no_such_process").states == []
 
 
 def test_unknown_and_draft_items_are_not_found(client, world):

@@ -11,7 +11,6 @@ import pytest
 
 from yiwang.core.models import Notification
 from yiwang.identity.models import DataScope
-from yiwang.services.tests.staff_support import Department, submitted
 from yiwang.workflow.actions import instance_start, instance_urge, tick, transition
 from yiwang.workflow.models import Escalation, ProcessEvent, ProcessInstance
 from yiwang.workflow.selectors import history_for
@@ -137,22 +136,3 @@ def test_only_a_supervisor_may_urge_and_not_once_it_has_ended(ticket_in_handling
     with pytest.raises(Conflict):
         instance_urge(actor=actor(supervisor), instance=ticket, comment="请答复")
     assert not ProcessEvent.objects.filter(action="urge").exists()
-
-
-@pytest.mark.usefixtures("definitions")
-def test_a_supervisor_without_the_domains_permission_gets_the_item_page_not_403(client, city):
-    """An application's staff page needs `services.view_application`: a 督办 recipient without it used
-    to be redirected there and refused. They now see the item (read-only for the domain's steps) and
-    can urge; a head who may open the domain's page is still sent there."""
-    dept = Department(city["market"])
-    application = submitted(organization=dept.organization)
-    supervisor = staff(city["government"], roles=["supervisor"], scope=DataScope.REGION)
-    url = f"/workbench/instances/{application.process_instance_id}/"
-
-    client.force_login(supervisor)
-    page = client.get(url)
-    assert page.status_code == 200
-    html = page.content.decode()
-    assert "督办意见" in html and "您在当前环节没有可办理的操作" in html
-    client.force_login(dept.head)  # 部门负责人 holds services.view_application
-    assert client.get(url)["Location"] == f"/services/staff/applications/{application.uid}/"

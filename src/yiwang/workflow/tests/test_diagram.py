@@ -1,5 +1,7 @@
-"""The guide's process diagram (办理流程图): boxes, labels and edges never overlap, whatever the process
-definition; the main path is one column; shared actions read once; the printed step list."""
+"""The process diagram (办理流程图): boxes, labels and edges never overlap, whatever the process
+definition; the main path is one column; shared actions read once; the printed step list.
+
+The services guide page that shows it is tested with the catalogue pages (services/tests)."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from yiwang.identity.actor import Actor
-from yiwang.services.process_diagram import (
+from yiwang.workflow.actions import DEFINITIONS_DIR, definitions_load
+from yiwang.workflow.diagram import (
     Box,
     ProcessLayout,
     ProcessState,
@@ -20,12 +23,25 @@ from yiwang.services.process_diagram import (
     process_steps,
     render_svg,
 )
-from yiwang.services.selectors.catalogue import process_diagram
-from yiwang.services.tests.catalogue_support import *  # noqa: F403
-from yiwang.services.tests.factories import ServiceItemFactory
-from yiwang.workflow.actions import DEFINITIONS_DIR, definitions_load
+from yiwang.workflow.selectors import definitions_for
 
 DEMO_DEFINITIONS = sorted(path.stem for path in DEFINITIONS_DIR.glob("*.json"))
+
+
+def _published(code: str) -> tuple[list[ProcessState], list[ProcessTransition]]:
+    """States and actions of a shipped definition, loaded and published as the demo does."""
+    definitions_load(actor=Actor.system())
+    definition = definitions_for(Actor.system(), status="published", code=code).first()
+    assert definition is not None, code
+    parsed = definition.parsed
+    states = [ProcessState(s.code, s.name, s.type) for s in parsed.states.values()]
+    transitions = [
+        ProcessTransition(a.code, a.name, source, a.target)
+        for a in parsed.actions.values()
+        if a.target is not None
+        for source in a.sources
+    ]
+    return states, transitions
 
 
 def _problems(layout: ProcessLayout) -> list[str]:
@@ -92,20 +108,17 @@ def test_box_geometry_helpers():
 
 @pytest.mark.parametrize("code", DEMO_DEFINITIONS)
 def test_the_demo_processes_are_drawn_without_overlaps(db, code):
-    definitions_load(actor=Actor.system())  # as the demo does
-    diagram = process_diagram(code)
-    assert diagram.states and diagram.transitions
-    layout = diagram.layout
+    states, transitions = _published(code)
+    assert states and transitions
+    layout = process_layout(states, transitions)
     assert _problems(layout) == []
-    _every_transition_drawn(layout, diagram.transitions)
+    _every_transition_drawn(layout, transitions)
     # every label is drawn once in the SVG, on a white box of its own
-    assert _action_texts(str(diagram.svg)) == [label.text for label in layout.labels]
+    assert _action_texts(str(render_svg(layout))) == [label.text for label in layout.labels]
 
 
 def test_the_licensing_process_reads_top_down_with_side_outcomes_beside_the_main_path(db):
-    definitions_load(actor=Actor.system())
-    diagram = process_diagram("yiwang_tongban")
-    layout = diagram.layout
+    layout = process_layout(*_published("yiwang_tongban"))
     assert layout.main_path == ("submitted", "reviewing", "deciding", "approved", "completed")
     columns = {layout.state(code).box.centre[0] for code in layout.main_path}
     assert len(columns) == 1  # one straight column
@@ -131,8 +144,7 @@ def test_the_licensing_process_reads_top_down_with_side_outcomes_beside_the_main
 
 
 def test_the_printed_step_list_follows_the_process_and_names_each_action_once(db):
-    definitions_load(actor=Actor.system())
-    steps = process_diagram("yiwang_tongban").steps
+    steps = process_steps(process_layout(*_published("yiwang_tongban")))
     assert [(s.states, s.actions) for s in steps] == [
         ("待受理", ("受理 → 审查中", "不予受理 → 不予受理", "一次性告知补正 → 待补正")),
         ("审查中", ("审查通过 → 待决定", "审查退回补正 → 待补正")),
@@ -143,25 +155,7 @@ def test_the_printed_step_list_follows_the_process_and_names_each_action_once(db
     ]
 
 
-def test_the_guide_page_shows_the_diagram_and_prints_the_step_list(client, world):
-    item = ServiceItemFactory(organization=world.market, name="食品经营许可", process_description="")
-    html = client.get(f"/services/items/{item.implementation_code}/").content.decode()
-    process = html.split('id="guide-process"', 1)[1].split("</section>", 1)[0]
-    svg = re.search(r"<svg[^>]*class=\"process-diagram\"[^>]*>.*?</svg>", process, re.S)
-    assert svg is not None
-    assert re.search(r'width="\d+" height="\d+"', svg.group(0))  # natural size: legible, scrolls on a phone
-    actions = _action_texts(svg.group(0))
-    assert actions.count("撤回申请") == 1 and actions.count("办结送达") == 1 and len(actions) == 10
-    assert 'class="process-scroll"' in process
-    steps = process.split('<ol class="process-steps">', 1)[1].split("</ol>", 1)[0]
-    assert steps.count("<li>") == 6
-    assert "<li><strong>待受理、待补正</strong>：撤回申请 → 已撤回</li>" in steps
-    assert steps.count("撤回申请") == 1 and steps.count("办结送达") == 1
-    assert "待受理 → 审查中 → 待决定 → 准予许可（待办结） → 已办结" in process  # the main path as text
-
-
-def test_an_empty_or_unknown_process_draws_nothing(db):
-    assert process_diagram("no_such_process").states == []
+def test_an_empty_process_draws_nothing():
     assert str(render_svg(process_layout([], []))) == ""
     assert process_steps(process_layout([], [])) == []
 

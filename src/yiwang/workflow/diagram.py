@@ -1,4 +1,8 @@
-"""The guide's process diagram (办理流程图): a layered layout of a process definition, drawn as SVG.
+"""A process definition's diagram (办理流程图): a layered layout of its states and actions, drawn as SVG.
+
+Engine functionality, free of any domain: a domain app (the services guide, and later the 12345
+hotline, city events, documents) turns a definition into `ProcessState`s and `ProcessTransition`s
+and draws them here.
 
 `process_layout(states, transitions)` places every state as a box and every action as a label, top
 to bottom in process order, with the main path (the longest path from the start state to a terminal
