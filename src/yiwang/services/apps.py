@@ -15,6 +15,11 @@ class ServicesConfig(AppConfig):
 
         register_file_access_rule(published_sample_visible)
 
+        from yiwang.identity.permissions import register_permissions
+        from yiwang.services.permissions import PERMISSIONS
+
+        register_permissions(PERMISSIONS)
+
         # The workbench and 我的事项 open an application's own pages (and link the 办件箱).
         from yiwang.services.links import MODEL_LABEL, STAFF_INBOX, application_links
         from yiwang.workflow.links import register_object_links
