@@ -29,3 +29,20 @@ def test_a_supervisor_without_the_domains_permission_gets_the_item_page_not_403(
     assert "督办意见" in html and "您在当前环节没有可办理的操作" in html
     client.force_login(dept.head)  # 部门负责人 holds services.view_application
     assert client.get(url)["Location"] == f"/services/staff/applications/{application.uid}/"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("definitions")
+def test_the_item_page_a_supervisor_opens_fits_a_phone(signed_in):
+    """The page's title carries the 43-character 办件编号: on a phone it wraps, the page does not
+    scroll sideways, and the 督办 form is there."""
+    dept = Department()
+    application = submitted(organization=dept.organization)
+    supervisor = staff(dept.organization, roles=["supervisor"], scope=DataScope.REGION)
+    page = signed_in(supervisor)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"/workbench/instances/{application.process_instance_id}/")
+    assert page.locator("h1").inner_text().startswith(application.item.name)
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator("#urge-comment").is_visible()
