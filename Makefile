@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/test
 PYTEST_ARGS ?=
 
-.PHONY: demo test check lint format typecheck layers migrations-check openapi openapi-check test-sqlite test-postgres browser clean
+.PHONY: demo test check lint format typecheck layers scoping migrations-check openapi openapi-check test-sqlite test-postgres browser clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,7 +47,7 @@ browser:
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
 
-check: lint typecheck layers migrations-check openapi-check
+check: lint typecheck layers scoping migrations-check openapi-check
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src bench
@@ -62,6 +62,10 @@ typecheck: $(VENV)/.installed-dev
 
 layers: $(VENV)/.installed-dev
 	$(BIN)/lint-imports
+
+## every user-facing read of a scoped model goes through Model.objects.for_actor (or says why not)
+scoping: $(VENV)/.installed-dev
+	DJANGO_SETTINGS_MODULE=yiwang.config.settings.test $(BIN)/python -m yiwang.config.scoping_check
 
 migrations-check: $(VENV)/.installed-dev
 	DJANGO_SETTINGS_MODULE=yiwang.config.settings.test $(BIN)/yiwang makemigrations --check --dry-run

@@ -4,7 +4,7 @@ dictionaries, files, audit and notifications."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core import validators
+from yiwang.core.scoping import ScopedManager
 
 
 class TimeStampedModel(models.Model):
@@ -120,6 +121,9 @@ class Organization(TreePathMixin, TimeStampedModel):
 class Person(TimeStampedModel):
     """自然人 subject. One record per citizen, shared by every domain."""
 
+    # The data scope reads these fields (`core.scoping`: `objects.for_actor(actor, permission)`).
+    scope_lookups: ClassVar[dict[str, str | None]] = {"organization": None, "region": "region"}
+
     class Gender(models.TextChoices):
         MALE = "male", _("男")
         FEMALE = "female", _("女")
@@ -144,6 +148,8 @@ class Person(TimeStampedModel):
         related_name="persons",
     )
 
+    objects = ScopedManager()
+
     class Meta:
         verbose_name = _("自然人")
         verbose_name_plural = _("自然人")
@@ -156,6 +162,9 @@ class Person(TimeStampedModel):
 
 class Enterprise(TimeStampedModel):
     """法人 subject, identified by its 统一社会信用代码."""
+
+    # The data scope reads these fields (`core.scoping`: `objects.for_actor(actor, permission)`).
+    scope_lookups: ClassVar[dict[str, str | None]] = {"organization": None, "region": "region"}
 
     class Type(models.TextChoices):
         COMPANY = "company", _("企业")
@@ -192,6 +201,8 @@ class Enterprise(TimeStampedModel):
         on_delete=models.PROTECT,
         related_name="enterprises",
     )
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("法人")

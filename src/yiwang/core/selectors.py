@@ -19,6 +19,7 @@ from yiwang.core import permissions
 from yiwang.core.calendar import get_calendar
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.models import Enterprise, Holiday, MakeupWorkday, Organization, Person, Region
+from yiwang.core.scoping import scope_q
 
 if TYPE_CHECKING:
     from yiwang.identity.actor import Actor
@@ -142,12 +143,17 @@ def organization_get(*, actor: Actor, code: str) -> Organization:
 # -- persons ------------------------------------------------------------------------------------
 
 
+def _own_person(actor: Actor) -> Q | None:
+    return Q(pk=actor.person_id) if actor.person_id is not None else None
+
+
+def _own_enterprises(actor: Actor) -> Q | None:
+    return Q(pk__in=sorted(actor.enterprise_ids)) if actor.enterprise_ids else None
+
+
 def persons_visible_q(actor: Actor) -> Q:
     """Staff: the region scope of `core.view_person`; everyone: their own Person."""
-    q = actor.scope_q(permissions.VIEW_PERSON, organization=None, region="region")
-    if actor.person_id is not None:
-        q |= Q(pk=actor.person_id)
-    return q
+    return scope_q(Person, actor, permissions.VIEW_PERSON, also=_own_person(actor))
 
 
 def persons_list(*, actor: Actor, search: str | None = None, region: str | None = None) -> QuerySet[Person]:
@@ -155,7 +161,11 @@ def persons_list(*, actor: Actor, search: str | None = None, region: str | None 
     _require_authenticated(actor)
     if not actor.has_perm(permissions.VIEW_PERSON) and actor.person_id is None:
         raise PermissionDenied("没有查看自然人信息的权限")
-    queryset = Person.objects.filter(persons_visible_q(actor)).select_related("region").order_by("id")
+    queryset = (
+        Person.objects.for_actor(actor, permissions.VIEW_PERSON, also=_own_person(actor))
+        .select_related("region")
+        .order_by("id")
+    )
     if search:
         term = search.strip()
         queryset = queryset.filter(Q(name__icontains=term) | Q(id_number=term.upper()) | Q(phone=term))
@@ -167,7 +177,8 @@ def persons_list(*, actor: Actor, search: str | None = None, region: str | None 
 def person_get(*, actor: Actor, uid: UUID | str) -> Person:
     """One person the actor may see; `NotFound` otherwise (existence is not revealed)."""
     _require_authenticated(actor)
-    row = Person.objects.filter(persons_visible_q(actor)).select_related("region").filter(uid=uid).first()
+    visible = Person.objects.for_actor(actor, permissions.VIEW_PERSON, also=_own_person(actor))
+    row = visible.select_related("region").filter(uid=uid).first()
     if row is None:
         raise NotFound("自然人不存在或无权查看", code="person_not_found")
     return row
@@ -178,10 +189,7 @@ def person_get(*, actor: Actor, uid: UUID | str) -> Person:
 
 def enterprises_visible_q(actor: Actor) -> Q:
     """Staff: the region scope of `core.view_enterprise`; agents: the enterprises they act for."""
-    q = actor.scope_q(permissions.VIEW_ENTERPRISE, organization=None, region="region")
-    if actor.enterprise_ids:
-        q |= Q(pk__in=sorted(actor.enterprise_ids))
-    return q
+    return scope_q(Enterprise, actor, permissions.VIEW_ENTERPRISE, also=_own_enterprises(actor))
 
 
 def enterprises_list(
@@ -195,7 +203,7 @@ def enterprises_list(
     if not actor.has_perm(permissions.VIEW_ENTERPRISE) and not actor.enterprise_ids:
         raise PermissionDenied("没有查看法人信息的权限")
     queryset = (
-        Enterprise.objects.filter(enterprises_visible_q(actor))
+        Enterprise.objects.for_actor(actor, permissions.VIEW_ENTERPRISE, also=_own_enterprises(actor))
         .select_related("region", "legal_representative")
         .order_by("id")
     )
@@ -212,7 +220,7 @@ def enterprises_list(
 def enterprise_get(*, actor: Actor, uid: UUID | str) -> Enterprise:
     _require_authenticated(actor)
     row = (
-        Enterprise.objects.filter(enterprises_visible_q(actor))
+        Enterprise.objects.for_actor(actor, permissions.VIEW_ENTERPRISE, also=_own_enterprises(actor))
         .select_related("region", "legal_representative")
         .filter(uid=uid)
         .first()

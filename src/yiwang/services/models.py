@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models import Enterprise, Organization, Person, Region, StoredFile, TimeStampedModel
+from yiwang.core.scoping import ScopedManager
 
 
 class ItemLevel(models.TextChoices):
@@ -26,6 +27,9 @@ class ServiceItem(TimeStampedModel):
     Implementations at each level share `basic_code` (四级四同); `implementation_code` identifies
     the implementation; every edit of a published item creates a new version (`version`), and an
     application keeps the version it was filed under."""
+
+    # The data scope reads these fields (`core.scoping`: `objects.for_actor(actor, permission)`).
+    scope_lookups: ClassVar[dict[str, str | None]] = {"organization": "organization", "region": "region"}
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
@@ -103,6 +107,8 @@ class ServiceItem(TimeStampedModel):
     popularity = models.PositiveIntegerField(
         _("热度"), default=0, help_text=_("近 12 个月申请量，用于搜索排序")
     )
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("政务服务事项")
@@ -200,6 +206,9 @@ OPEN_STATUSES = ("submitted", "correction", "reviewing", "deciding", "approved",
 class Application(TimeStampedModel):
     """办件: one application for one item version, run by the workflow engine."""
 
+    # The data scope reads these fields (`core.scoping`: `objects.for_actor(actor, permission)`).
+    scope_lookups: ClassVar[dict[str, str | None]] = {"organization": "organization", "region": "region"}
+
     class Status(models.TextChoices):
         DRAFT = "draft", _("草稿")
         SUBMITTED = "submitted", _("待受理")
@@ -278,6 +287,8 @@ class Application(TimeStampedModel):
         db_persist=True,
         verbose_name=_("办理中"),
     )
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("办件")

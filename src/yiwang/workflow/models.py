@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from functools import cached_property
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -14,6 +15,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models import AppendOnlyModel, Organization, Region, StoredFile, TimeStampedModel
+from yiwang.core.scoping import ScopedManager
 from yiwang.workflow import engine
 from yiwang.workflow.definition_schema import definition_errors
 
@@ -63,6 +65,13 @@ class ProcessDefinition(TimeStampedModel):
 
 class ProcessInstance(models.Model):
     """流程实例: one run of a definition, attached to any domain object (办件, 工单, 事件 …)."""
+
+    # The data scope reads these fields (`core.scoping`: `objects.for_actor(actor, permission)`).
+    scope_lookups: ClassVar[dict[str, str | None]] = {
+        "organization": "organization",
+        "region": "region",
+        "owner": "owner",
+    }
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     definition = models.ForeignKey(
@@ -166,6 +175,8 @@ class ProcessInstance(models.Model):
     extended_days = models.PositiveIntegerField(_("已延期工作日"), default=0)
     escalated_at = models.DateTimeField(_("最近督办时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = ScopedManager()
 
     class Meta:
         verbose_name = _("流程实例")

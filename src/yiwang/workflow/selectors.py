@@ -94,6 +94,7 @@ def inbox_for(
     deadline (`worklist_deadline`, the one every list shows) first."""
     if not actor.is_authenticated and not actor.is_system:
         return ProcessInstance.objects.none()
+    # scope: handler_q — what the actor may act on within each grant's scope (twin of judge)
     qs = ProcessInstance.objects.filter(completed_at__isnull=True).filter(handler_q(actor))
     if state:
         qs = qs.filter(state=state)
@@ -116,6 +117,7 @@ def instances_for(
     """Every instance the actor may look at (view permission in scope, own, or actionable now)."""
     if not actor.is_authenticated and not actor.is_system:
         return ProcessInstance.objects.none()
+    # scope: visible_q — view permission in scope, own, or actionable (twin of can_view)
     qs = ProcessInstance.objects.filter(visible_q(actor))
     if completed is not None:
         qs = qs.filter(completed_at__isnull=not completed)
@@ -138,6 +140,7 @@ def instances_owned_by(actor: Actor, *, active: bool | None = None) -> QuerySet[
         .order_by("-created_at", "-pk")
         .values("created_at")
     )
+    # scope: the actor's own matters
     qs = ProcessInstance.objects.filter(owner_id=actor.user_id)
     if active is not None:
         qs = qs.filter(completed_at__isnull=active)
@@ -150,6 +153,7 @@ def instances_owned_by(actor: Actor, *, active: bool | None = None) -> QuerySet[
 
 def instance_for(actor: Actor, pk: UUID | str) -> ProcessInstance:
     """One instance, or NotFound when it does not exist or is out of the actor's reach."""
+    # scope: can_view on the row below
     instance = ProcessInstance.objects.select_related(*_RELATED, "organization__region").filter(pk=pk).first()
     if instance is None or not can_view(actor, instance):
         raise NotFound("流程实例不存在或无权查看", code="workflow_instance_not_found")
@@ -158,6 +162,7 @@ def instance_for(actor: Actor, pk: UUID | str) -> ProcessInstance:
 
 def instance_for_object(actor: Actor, obj: models.Model) -> ProcessInstance | None:
     """The latest instance attached to a domain object, if the actor may see it."""
+    # scope: can_view on the row below
     instance = (
         ProcessInstance.objects.select_related(*_RELATED, "organization__region")
         .filter(content_type=ContentType.objects.get_for_model(obj), object_id=str(obj.pk))

@@ -24,6 +24,7 @@ RUNNING_STATUSES = (
 def overdue_q(now: datetime) -> Q:
     """超期 as the 办件箱 colours it and the statistics count it: running, not in a special procedure
     (特别程序 stops the clock too), and past the 承诺办结时限 (`due_at`)."""
+    # scope: a subquery on the caller's already scoped applications
     suspended = ProcessInstance.objects.filter(pk=OuterRef("process_instance_id"), suspended_at__isnull=False)
     return Q(status__in=RUNNING_STATUSES, due_at__lt=now) & Q(~Exists(suspended))
 

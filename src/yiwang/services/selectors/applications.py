@@ -57,6 +57,7 @@ def applications_for_applicant(
     """我的办件: the actor's own applications (and their enterprises'), newest first."""
     if actor.user is None:
         return Application.objects.none()
+    # scope: the applicant's own applications and their enterprises' (_own_q)
     qs = Application.objects.filter(_own_q(actor))
     if status:
         if status not in Application.Status.values:
@@ -70,6 +71,7 @@ def applications_for_applicant(
 def application_get(actor: Actor, uid: UUID | str) -> Application:
     """One application the actor may see; NotFound otherwise (existence is not revealed)."""
     key = uid_or_not_found(uid, message=NOT_FOUND_MESSAGE, code="application_not_found")
+    # scope: the applicant's own (_own_q) or in-scope staff, checked on the row below
     application = (
         Application.objects.select_related(
             "item", "item__organization", "organization", "region", "person", "enterprise", "result_file"
@@ -100,6 +102,7 @@ def item_for_application(implementation_code: str) -> ServiceItem:
     Which version is current is asked live (publishing the next one flips it); its content comes
     from `published_item`."""
     # At most one current version per code.
+    # scope: the public catalogue (published, current versions)
     found = (
         ServiceItem.objects.filter(
             implementation_code=implementation_code,
@@ -119,6 +122,7 @@ def enterprises_of(actor: Actor) -> list[Enterprise]:
     """The enterprises an applicant may apply for."""
     if not actor.enterprise_ids:
         return []
+    # scope: the enterprises the applicant acts for (actor.enterprise_ids)
     return list(Enterprise.objects.filter(pk__in=sorted(actor.enterprise_ids)).order_by("name"))
 
 
@@ -127,6 +131,7 @@ def enterprise_for(actor: Actor, uid: UUID | str | None) -> Enterprise | None:
     if not uid:
         return None
     key = uid_or_not_found(uid, message=ENTERPRISE_NOT_FOUND_MESSAGE, code="enterprise_not_found")
+    # scope: the enterprises the applicant acts for (actor.enterprise_ids)
     enterprise = Enterprise.objects.filter(uid=key, pk__in=sorted(actor.enterprise_ids)).first()
     if enterprise is None:
         raise NotFound(ENTERPRISE_NOT_FOUND_MESSAGE, code="enterprise_not_found")

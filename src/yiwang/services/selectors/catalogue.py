@@ -42,6 +42,7 @@ _CODE = re.compile(CODE_IN_URL_RE)
 
 
 def _published() -> QuerySet[ServiceItem]:
+    # scope: the public catalogue (published, current versions)
     return ServiceItem.objects.filter(is_current=True, status=ServiceItem.Status.PUBLISHED)
 
 
@@ -123,6 +124,7 @@ def item_versions(code: str, *, actor: Actor | None = None) -> list[ServiceItem]
     drafts too for those who may maintain it. NotFound when nothing is visible."""
     if not _CODE.fullmatch(code or ""):
         raise NotFound("事项不存在", code="catalog_item_not_found")
+    # scope: published versions for everyone, drafts filtered below by can_manage_catalog
     rows = list(
         ServiceItem.objects.filter(implementation_code=code)
         .select_related("organization__region")
@@ -139,6 +141,7 @@ def item_get_version(code: str, version: int, *, actor: Actor | None = None) -> 
     """One version (an application's item stays readable after newer versions are published)."""
     for row in item_versions(code, actor=actor):
         if row.version == version:
+            # scope: a version item_versions() already showed this actor
             return (
                 ServiceItem.objects.select_related("organization__region", "region", "result_sample")
                 .prefetch_related(_materials_prefetch())
@@ -152,6 +155,7 @@ def item_latest_for_manage(code: str, *, actor: Actor) -> ServiceItem:
     for one outside the actor's scope (its existence is not revealed)."""
     if not _CODE.fullmatch(code or ""):
         raise NotFound("事项不存在", code="catalog_item_not_found")
+    # scope: can_manage_catalog on the row below
     row = (
         ServiceItem.objects.filter(implementation_code=code)
         .exclude(status=ServiceItem.Status.RETIRED)
@@ -168,9 +172,7 @@ def item_latest_for_manage(code: str, *, actor: Actor) -> ServiceItem:
 
 def items_manageable(actor: Actor) -> QuerySet[ServiceItem]:
     """Every version of the items the actor may maintain (for the admin)."""
-    return ServiceItem.objects.filter(
-        actor.scope_q(MANAGE_CATALOG, organization="organization", region="region")
-    )
+    return ServiceItem.objects.for_actor(actor, MANAGE_CATALOG)
 
 
 # -- browsing -----------------------------------------------------------------------------------

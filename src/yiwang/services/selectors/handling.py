@@ -83,10 +83,6 @@ def _require_view(actor: Actor) -> None:
         raise PermissionDenied("您没有查看办件的权限", code="services_forbidden")
 
 
-def staff_scope_q(actor: Actor) -> Q:
-    return actor.scope_q(VIEW_APPLICATION, organization="organization", region="region")
-
-
 def staff_inbox(
     actor: Actor,
     *,
@@ -108,7 +104,7 @@ def staff_inbox(
     statuses = STATUS_FILTERS.get(status or "open")
     if statuses is None:
         raise InvalidInput("办件状态不正确", code="services_status_invalid")
-    qs = Application.objects.filter(staff_scope_q(actor))
+    qs = Application.objects.for_actor(actor, VIEW_APPLICATION)
     if overdue:
         statuses = tuple(s for s in statuses if s in RUNNING_STATUSES)
         qs = qs.filter(overdue_q(now or timezone.now()))
@@ -173,6 +169,7 @@ def instances_of(applications: list[Application]) -> dict[UUID, ProcessInstance]
     ids = [a.process_instance_id for a in applications if a.process_instance_id is not None]
     if not ids:
         return {}
+    # scope: the instances of a page of applications already scoped by the caller
     return {
         i.pk: i
         for i in ProcessInstance.objects.filter(pk__in=ids).only(
@@ -203,8 +200,8 @@ def inbox_items(actor: Actor) -> list[tuple[str, str]]:
     if not actor.has_perm(VIEW_APPLICATION):
         return []
     rows = (
-        ServiceItem.objects.filter(is_current=True)
-        .filter(actor.scope_q(VIEW_APPLICATION, organization="organization", region="region"))
+        ServiceItem.objects.for_actor(actor, VIEW_APPLICATION)
+        .filter(is_current=True)
         .order_by("name")
         .values_list("implementation_code", "name")
     )
@@ -216,7 +213,8 @@ def staff_application(actor: Actor, uid: UUID | str) -> Application:
     _require_view(actor)
     key = uid_or_not_found(uid, message=NOT_FOUND_MESSAGE, code="services_application_not_found")
     application = (
-        Application.objects.filter(staff_scope_q(actor), uid=key)
+        Application.objects.for_actor(actor, VIEW_APPLICATION)
+        .filter(uid=key)
         .select_related(
             "item",
             "organization",
@@ -237,6 +235,7 @@ def staff_application(actor: Actor, uid: UUID | str) -> Application:
 def application_instance(application: Application) -> ProcessInstance | None:
     if application.process_instance_id is None:
         return None
+    # scope: the instance of an application the caller already reached
     return (
         ProcessInstance.objects.select_related("definition", "organization", "region", "assignee")
         .filter(pk=application.process_instance_id)

@@ -98,11 +98,6 @@ def can_view_statistics(actor: Actor) -> bool:
     return actor.has_perm(VIEW_STATISTICS) or actor.has_perm(VIEW_APPLICATION)
 
 
-def _scope_q(actor: Actor) -> Q:
-    lookups: dict[str, Any] = {"organization": "organization", "region": "region"}
-    return actor.scope_q(VIEW_STATISTICS, **lookups) | actor.scope_q(VIEW_APPLICATION, **lookups)
-
-
 def scoped_applications(
     actor: Actor, period: Period, *, organization: Organization | None = None
 ) -> QuerySet[Application]:
@@ -111,11 +106,11 @@ def scoped_applications(
         raise PermissionDenied("请先登录", code="unauthenticated")
     if not (actor.is_system or can_view_statistics(actor)):
         raise PermissionDenied("您没有查看办件统计的权限", code="services_forbidden")
-    qs = Application.objects.exclude(status=Application.Status.DRAFT).filter(
+    qs = Application.objects.exclude(status=Application.Status.DRAFT).filter(  # scope: for_actor below
         submitted_at__gte=period.start, submitted_at__lt=period.end
     )
     if not actor.is_system:
-        qs = qs.filter(_scope_q(actor))
+        qs = qs.for_actor(actor, VIEW_STATISTICS, VIEW_APPLICATION)
     if organization is not None:
         qs = qs.filter(organization__path__startswith=organization.path)
     return qs
@@ -243,7 +238,7 @@ def statistics_departments(actor: Actor) -> list[Organization]:
     """The departments the actor may filter by: those with items in the actor's scope."""
     if not can_view_statistics(actor):
         return []
-    items = ServiceItem.objects.filter(_scope_q(actor)).values("organization_id")
+    items = ServiceItem.objects.for_actor(actor, VIEW_STATISTICS, VIEW_APPLICATION).values("organization_id")
     return list(Organization.objects.filter(pk__in=items).order_by("path", "name")[:300])
 
 
