@@ -1,4 +1,5 @@
-"""Excel for the catalogue: export and atomic import in the national upload layout, the error report,
+"""Excel for the catalogue: export, reading and checking an import in the national upload layout
+(`catalogue_plan`: reads only; `services.actions.imports.catalogue_import` writes), the error report,
 and the blank application form (表格下载) generated from an item's JSON Schema.
 
 Layout (our best knowledge of the 国家政务服务平台 实施清单 upload template; header row 1, data from
@@ -18,8 +19,8 @@ Sheet 「申请材料」 (optional):
 Import validates every row (formats, codes, the dictionary, the department, duplicates, permissions
 and every publish rule) before writing anything; with any error nothing is imported and the errors
 come back row by row (sheet, row number, column, problem), also as an Excel report with a 错误说明
-column. Without errors each row is created (or, for an existing code, a new version is made) and
-published, all in one transaction."""
+column. Without errors `catalogue_import` creates each row (or, for an existing code, makes a new
+version) and publishes it, all in one transaction."""
 
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Q
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -41,19 +41,9 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yiwang.core import dictionaries
-from yiwang.core.audit import audit_record
-from yiwang.core.errors import DomainError
 from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
-from yiwang.services.actions.catalogue import (
-    can_manage,
-    item_create,
-    item_publish,
-    item_update,
-    material_add,
-    material_remove,
-    publish_problems,
-)
+from yiwang.services.actions.catalogue import can_manage, publish_problems
 from yiwang.services.constants import DEFAULT_PROCESS, THEMES
 from yiwang.services.forms_schema import form_fields
 from yiwang.services.models import ItemLevel, MaterialRequirement, ServiceItem
@@ -356,7 +346,7 @@ def _read_sheet(
 
 
 @dataclass
-class _PlannedItem:
+class PlannedItem:
     row: int
     fields: dict[str, Any]
     materials: list[tuple[int, dict[str, Any]]]
@@ -478,30 +468,32 @@ def _open(content: bytes, errors: list[RowError]) -> Any:
         return None
 
 
-def import_catalogue(
+def catalogue_plan(
     *, actor: Actor, content: bytes, progress: Callable[[int, int], None] | None = None
-) -> ImportResult:
-    """Validate the whole workbook, then (only without any error) create or re-version and publish
-    every item, in one transaction. `progress(done, total)` is called as rows are processed."""
+) -> tuple[ImportResult, list[PlannedItem]]:
+    """Read and check the whole workbook (reads only): the result with every row error, and — when
+    there is none — the plan of what to create or re-version, which `services.actions.imports.
+    catalogue_import` writes. `progress(done, total)` is called as rows are checked."""
     result = ImportResult()
+    planned: list[PlannedItem] = []
     errors = result.errors
     workbook = _open(content, errors)
     if workbook is None:
-        return result
+        return result, planned
     sheet = workbook[ITEMS_SHEET] if ITEMS_SHEET in workbook.sheetnames else None
     if sheet is None:
         errors.append(RowError(ITEMS_SHEET, 0, "", f"缺少工作表「{ITEMS_SHEET}」"))
-        return result
+        return result, planned
     item_rows = _read_sheet(sheet, ITEM_COLUMNS, errors)
     material_rows: list[tuple[int, dict[str, Any]]] | None = []
     if MATERIALS_SHEET in workbook.sheetnames:
         material_rows = _read_sheet(workbook[MATERIALS_SHEET], MATERIAL_COLUMNS, errors)
     workbook.close()
     if item_rows is None or material_rows is None:
-        return result
+        return result, planned
     if not item_rows:
         errors.append(RowError(ITEMS_SHEET, 2, "", "没有可导入的数据行"))
-        return result
+        return result, planned
     result.rows = len(item_rows)
     total = len(item_rows)
     organizations = {o.uscc: o for o in Organization.objects.filter(is_active=True).select_related("region")}
@@ -516,7 +508,6 @@ def import_catalogue(
         elif parsed is not None:
             materials_by_code.setdefault(code, []).append((number, parsed))
 
-    planned: list[_PlannedItem] = []
     seen: dict[str, int] = {}
     codes_in_file = set()
     for done, (number, raw) in enumerate(item_rows, start=1):
@@ -542,21 +533,8 @@ def import_catalogue(
                 )
     if errors:
         errors.sort(key=lambda e: (e.sheet != ITEMS_SHEET, e.row))
-        return result
-    try:
-        with transaction.atomic():
-            for plan in planned:
-                _write(actor, plan, result)
-            audit_record(
-                actor=actor,
-                action="services.catalog_import",
-                summary=f"导入事项实施清单：新增 {result.created} 项，更新 {result.updated} 项",
-                data={"rows": result.rows, "created": result.created, "updated": result.updated},
-            )
-    except _WriteFailed as failure:
-        result.created = result.updated = 0
-        errors.append(failure.error)
-    return result
+        planned = []
+    return result, planned
 
 
 def _plan(
@@ -565,7 +543,7 @@ def _plan(
     materials: list[tuple[int, dict[str, Any]]],
     actor: Actor,
     errors: list[RowError],
-) -> _PlannedItem | None:
+) -> PlannedItem | None:
     organization: Organization = fields["organization"]
     if not can_manage(actor, organization):
         errors.append(
@@ -596,31 +574,7 @@ def _plan(
             )
     if len(errors) != start:
         return None
-    return _PlannedItem(row=number, fields=fields, materials=materials, existing=existing)
-
-
-class _WriteFailed(Exception):
-    def __init__(self, error: RowError) -> None:
-        super().__init__(error.message)
-        self.error = error
-
-
-def _write(actor: Actor, plan: _PlannedItem, result: ImportResult) -> None:
-    try:
-        if plan.existing is None:
-            draft = item_create(actor=actor, **plan.fields)
-            result.created += 1
-        else:
-            changes = {k: v for k, v in plan.fields.items() if k not in {"organization", "region"}}
-            draft = item_update(actor=actor, item=plan.existing, **changes)
-            for material in list(draft.materials.all()):
-                material_remove(actor=actor, material=material)
-            result.updated += 1
-        for _, material_fields in plan.materials:
-            material_add(actor=actor, item=draft, **material_fields)
-        item_publish(actor=actor, item=draft)
-    except DomainError as exc:
-        raise _WriteFailed(RowError(ITEMS_SHEET, plan.row, "", exc.message)) from exc
+    return PlannedItem(row=number, fields=fields, materials=materials, existing=existing)
 
 
 # -- the blank application form (表格下载) -----------------------------------------------------------

@@ -3,24 +3,41 @@
 `catalogue_import_start` stores the uploaded workbook (`core.files`), records the job
 (`core.jobs.job_create`) and enqueues `services.tasks.import_catalogue_task` once that has committed,
 so an upload the page acknowledged survives a worker crash. `catalogue_import_run` is the task's
-body: it claims the job, runs the atomic `excel.import_catalogue` with the requester's permissions,
+body: it claims the job, runs the atomic `catalogue_import` with the requester's permissions,
 reports progress, and ends the job — succeeded with the counts, or failed with the row errors and the
 error report stored as the job's result file (only the requester may download it)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
 from django.db import transaction
 
+from yiwang.core.audit import audit_record
 from yiwang.core.errors import DomainError, InvalidInput, PermissionDenied
 from yiwang.core.files import file_content, file_store
 from yiwang.core.jobs import job_create, job_fail, job_finish, job_kind_register, job_progress, job_start
 from yiwang.core.models import BackgroundJob
 from yiwang.identity.actor import Actor
-from yiwang.services.excel import XLSX_CONTENT_TYPE, error_report, import_catalogue
+from yiwang.services.actions.catalogue import (
+    item_create,
+    item_publish,
+    item_update,
+    material_add,
+    material_remove,
+)
+from yiwang.services.excel import (
+    ITEMS_SHEET,
+    XLSX_CONTENT_TYPE,
+    ImportResult,
+    PlannedItem,
+    RowError,
+    catalogue_plan,
+    error_report,
+)
 from yiwang.services.permissions import MANAGE_CATALOG
 
 logger = logging.getLogger(__name__)
@@ -30,6 +47,56 @@ job_kind_register(JOB_KIND, "事项实施清单导入")
 # Errors kept on the job for the page; the full list is in the error report.
 ERRORS_SHOWN = 200
 SYSTEM_ERROR_MESSAGE = "导入时发生系统错误，未导入任何事项。请稍后重试，或联系管理员。"
+
+
+def catalogue_import(
+    *, actor: Actor, content: bytes, progress: Callable[[int, int], None] | None = None
+) -> ImportResult:
+    """Import a catalogue workbook: check every row (`excel.catalogue_plan`), then — only without any
+    error — create or re-version and publish every item in one transaction, with one audit row for
+    the import besides each item's own. A failure part-way rolls everything back (the error names
+    the row). `progress(done, total)` is called as rows are checked."""
+    result, planned = catalogue_plan(actor=actor, content=content, progress=progress)
+    if result.errors:
+        return result
+    try:
+        with transaction.atomic():
+            for plan in planned:
+                _write(actor, plan, result)
+            audit_record(
+                actor=actor,
+                action="services.catalog_import",
+                summary=f"导入事项实施清单：新增 {result.created} 项，更新 {result.updated} 项",
+                data={"rows": result.rows, "created": result.created, "updated": result.updated},
+            )
+    except _WriteFailed as failure:
+        result.created = result.updated = 0
+        result.errors.append(failure.error)
+    return result
+
+
+class _WriteFailed(Exception):
+    def __init__(self, error: RowError) -> None:
+        super().__init__(error.message)
+        self.error = error
+
+
+def _write(actor: Actor, plan: PlannedItem, result: ImportResult) -> None:
+    try:
+        if plan.existing is None:
+            draft = item_create(actor=actor, **plan.fields)
+            result.created += 1
+        else:
+            changes = {k: v for k, v in plan.fields.items() if k not in {"organization", "region"}}
+            draft = item_update(actor=actor, item=plan.existing, **changes)
+            for material in list(draft.materials.all()):
+                material_remove(actor=actor, material=material)
+            result.updated += 1
+        for _, material_fields in plan.materials:
+            material_add(actor=actor, item=draft, **material_fields)
+        item_publish(actor=actor, item=draft)
+    except DomainError as exc:
+        raise _WriteFailed(RowError(ITEMS_SHEET, plan.row, "", exc.message)) from exc
 
 
 def catalogue_import_start(*, actor: Actor, upload: Any, name: str | None = None) -> BackgroundJob:
@@ -96,7 +163,7 @@ def _run(job: BackgroundJob, actor: Actor) -> str:
         raise FileNotFoundError("导入任务没有上传文件")
     with file_content(job.input_file) as handle:
         content = handle.read()
-    result = import_catalogue(actor=actor, content=content, progress=partial(_progress, job.pk))
+    result = catalogue_import(actor=actor, content=content, progress=partial(_progress, job.pk))
     if result.errors:
         try:
             report = file_store(

@@ -12,6 +12,7 @@ from openpyxl import Workbook, load_workbook
 from yiwang.core.models import AuditEvent
 from yiwang.identity.actor import Actor
 from yiwang.services import codes
+from yiwang.services.actions.imports import catalogue_import
 from yiwang.services.excel import (
     ITEM_COLUMNS,
     ITEMS_SHEET,
@@ -19,7 +20,6 @@ from yiwang.services.excel import (
     MATERIALS_SHEET,
     error_report,
     export_catalogue,
-    import_catalogue,
 )
 from yiwang.services.models import MaterialRequirement, ServiceItem
 from yiwang.services.selectors.catalogue import item_get_current
@@ -97,7 +97,7 @@ def test_import_creates_and_publishes_items_with_materials(world):
             }
         ],
     )
-    result = import_catalogue(actor=Actor.for_user(world.catalog_admin), content=content)
+    result = catalogue_import(actor=Actor.for_user(world.catalog_admin), content=content)
     assert result.errors == [] and (result.rows, result.created, result.updated) == (2, 2, 0)
     first = item_get_current(_row(world, 1)["实施编码"])
     assert first.status == "published" and first.served_subjects == ["enterprise", "person"]
@@ -116,7 +116,7 @@ def test_export_then_import_makes_new_versions(world):
     sheet.cell(row=2, column=HEADERS.index("事项名称") + 1, value="食品经营许可（更新）")
     buffer = io.BytesIO()
     workbook.save(buffer)
-    result = import_catalogue(actor=Actor.for_user(world.catalog_admin), content=buffer.getvalue())
+    result = catalogue_import(actor=Actor.for_user(world.catalog_admin), content=buffer.getvalue())
     assert result.errors == [] and result.updated == 1
     current = item_get_current(item.implementation_code)
     assert (current.version, current.name, current.materials.count()) == (2, "食品经营许可（更新）", 3)
@@ -138,7 +138,7 @@ def test_broken_rows_import_nothing_and_list_every_error(world):
         _row(world, 6, 事项类型="行政魔法", 服务对象="外星人", 承诺办结时限=30),
     ]
     materials = [{"实施编码": "NOT-IN-FILE", "材料编码": "x", "材料名称": "某材料"}]
-    result = import_catalogue(actor=Actor.for_user(world.catalog_admin), content=_workbook(rows, materials))
+    result = catalogue_import(actor=Actor.for_user(world.catalog_admin), content=_workbook(rows, materials))
     assert _snapshot() == before
     assert result.created == 0
     found = {(e.sheet, e.row, e.column) for e in result.errors}
@@ -159,7 +159,7 @@ def test_broken_rows_import_nothing_and_list_every_error(world):
 
 def test_missing_columns_are_reported(world):
     headers = [h for h in HEADERS if h not in {"事项类型", "服务对象"}]
-    result = import_catalogue(
+    result = catalogue_import(
         actor=Actor.for_user(world.catalog_admin), content=_workbook([_row(world, 1)], headers=headers)
     )
     assert {(e.row, e.column) for e in result.errors} == {(1, "事项类型"), (1, "服务对象")}
@@ -168,19 +168,19 @@ def test_missing_columns_are_reported(world):
 
 def test_a_file_that_is_not_xlsx(world):
     for content in (b"name,code\n1,2\n", b"PK\x03\x04 broken zip", b""):
-        result = import_catalogue(actor=Actor.for_user(world.catalog_admin), content=content)
+        result = catalogue_import(actor=Actor.for_user(world.catalog_admin), content=content)
         assert len(result.errors) == 1 and "不是有效的 Excel" in result.errors[0].message
     assert ServiceItem.objects.count() == 0
 
 
 def test_rows_of_another_department_are_refused(world):
-    result = import_catalogue(actor=Actor.for_user(world.health_admin), content=_workbook([_row(world, 1)]))
+    result = catalogue_import(actor=Actor.for_user(world.health_admin), content=_workbook([_row(world, 1)]))
     assert [(e.row, e.column) for e in result.errors] == [(2, "实施主体编码")]
     assert "没有维护" in result.errors[0].message and ServiceItem.objects.count() == 0
 
 
 def test_a_publish_rule_failing_row_names_the_column(world):
-    result = import_catalogue(
+    result = catalogue_import(
         actor=Actor.for_user(world.catalog_admin),
         content=_workbook([_row(world, 1, 网上办理深度="Ⅳ", 到办事现场次数=2)]),
     )

@@ -13,7 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import User
-from yiwang.services.excel import error_report, import_catalogue
+from yiwang.services.actions.imports import catalogue_import
+from yiwang.services.excel import error_report
 
 
 class Command(BaseCommand):
@@ -38,7 +39,7 @@ class Command(BaseCommand):
         def progress(done: int, total: int) -> None:
             self.stdout.write(f"已校验 {done}/{total} 行")
 
-        result = import_catalogue(actor=actor, content=path.read_bytes(), progress=progress)
+        result = catalogue_import(actor=actor, content=path.read_bytes(), progress=progress)
         if result.errors:
             for error in result.errors:
                 where = f"{error.sheet} 第 {error.row} 行" if error.row else error.sheet or "文件"
