@@ -43,10 +43,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from yiwang.core import dictionaries
 from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
-from yiwang.services.actions.catalogue import can_manage, publish_problems
 from yiwang.services.constants import DEFAULT_PROCESS, THEMES
 from yiwang.services.forms_schema import form_fields
 from yiwang.services.models import ItemLevel, MaterialRequirement, ServiceItem
+from yiwang.services.permissions import can_manage_catalog as can_manage
+from yiwang.services.rules import publish_problems
 
 ITEMS_SHEET = "事项实施清单"
 MATERIALS_SHEET = "申请材料"

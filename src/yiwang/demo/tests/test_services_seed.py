@@ -20,7 +20,6 @@ from yiwang.demo import services_catalog, services_history, services_showcase
 from yiwang.demo.city import SeedReport, seed_demo_city
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import EnterpriseAuthorization, Membership, User
-from yiwang.services.actions.catalogue import publish_problems
 from yiwang.services.actions.handling import application_accept
 from yiwang.services.forms import form_data_errors
 from yiwang.services.models import (
@@ -30,6 +29,7 @@ from yiwang.services.models import (
     MaterialRequirement,
     ServiceItem,
 )
+from yiwang.services.rules import publish_problems
 from yiwang.services.selectors.handling import staff_inbox
 from yiwang.services.selectors.statistics import period_of, statistics_for
 from yiwang.workflow.models import ProcessEvent, ProcessHandler, ProcessInstance
