@@ -39,7 +39,7 @@ from yiwang.workflow.models import (
     ProcessHandler,
     ProcessInstance,
 )
-from yiwang.workflow.permissions import MANAGE_DEFINITION, Verdict, judge, judge_start
+from yiwang.workflow.permissions import MANAGE_DEFINITION, Verdict, judge, judge_start, reaches
 
 logger = logging.getLogger(__name__)
 
@@ -894,13 +894,7 @@ def instance_assign(
             .filter(pk=instance.pk)
             .first()
         )
-        if locked is None or not actor.can_reach(
-            VIEW_INSTANCE,
-            organization_id=locked.organization_id,
-            organization_path=locked.organization.path,
-            region_path=locked.region_path,
-            owner_id=None,
-        ):
+        if locked is None or not reaches(actor, VIEW_INSTANCE, locked, as_owner=False):
             raise NotFound("流程实例不存在或无权查看", code="workflow_instance_not_found")
         if locked.completed_at is not None:
             raise Conflict("该事项已办结，不能指派", code="workflow_completed")
@@ -963,14 +957,7 @@ def instance_urge(
             .first()
         )
         if locked is None or not (
-            actor.is_system
-            or actor.can_reach(
-                SUPERVISE_INSTANCE,
-                organization_id=locked.organization_id,
-                organization_path=locked.organization.path,
-                region_path=locked.region_path,
-                owner_id=None,
-            )
+            actor.is_system or reaches(actor, SUPERVISE_INSTANCE, locked, as_owner=False)
         ):
             raise PermissionDenied("您没有督办该事项的权限", code="workflow_forbidden")
         if locked.completed_at is not None:

@@ -124,13 +124,9 @@ def opens_domain_page(actor: Actor, instance: Any) -> bool:
     registration = _registry.get(_label_of(instance))
     if registration is None or registration.inbox is None or actor.is_system or actor.is_superuser:
         return True
-    return actor.can_reach(
-        registration.inbox.permission,
-        organization_id=instance.organization_id,
-        organization_path=instance.organization.path,
-        region_path=instance.region_path,
-        owner_id=instance.owner_id,
-    )
+    from yiwang.workflow.permissions import reaches
+
+    return reaches(actor, registration.inbox.permission, instance)
 
 
 def handled_by_domain(instance: Any) -> bool:

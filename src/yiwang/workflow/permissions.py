@@ -102,13 +102,7 @@ def _claimed_by_other(actor: Actor, instance: ProcessInstance, action: Action) -
         return False
     if not action.handler_codes() & set(instance.claimed_codes.split()):
         return False
-    return not actor.can_reach(
-        SUPERVISE_INSTANCE,
-        organization_id=instance.organization_id,
-        organization_path=instance.organization.path,
-        region_path=instance.region_path,
-        owner_id=instance.owner_id,
-    )
+    return not reaches(actor, SUPERVISE_INSTANCE, instance)
 
 
 def _grant_verdict(actor: Actor, instance: ProcessInstance, action: Action) -> Verdict:
@@ -153,15 +147,21 @@ def can_perform(actor: Actor, instance: ProcessInstance, action: Action) -> bool
     return judge(actor, instance, action) is Verdict.ALLOWED
 
 
-def views_in_scope(actor: Actor, instance: ProcessInstance) -> bool:
-    """Does the actor hold the view permission over the instance's department and region?"""
+def reaches(actor: Actor, permission: str, instance: ProcessInstance, *, as_owner: bool = True) -> bool:
+    """Does the actor hold `permission` within a scope that covers the instance (its department,
+    region and — for the 本人 scope, unless `as_owner` is off — its owner)?"""
     return actor.can_reach(
-        VIEW_INSTANCE,
+        permission,
         organization_id=instance.organization_id,
         organization_path=instance.organization.path,
         region_path=instance.region_path,
-        owner_id=instance.owner_id,
+        owner_id=instance.owner_id if as_owner else None,
     )
+
+
+def views_in_scope(actor: Actor, instance: ProcessInstance) -> bool:
+    """Does the actor hold the view permission over the instance's department and region?"""
+    return reaches(actor, VIEW_INSTANCE, instance)
 
 
 def can_view(actor: Actor, instance: ProcessInstance) -> bool:

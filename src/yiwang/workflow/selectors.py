@@ -21,6 +21,7 @@ from yiwang.workflow.permissions import (
     can_perform,
     can_view,
     handler_q,
+    reaches,
     views_in_scope,
     visible_q,
 )
@@ -185,13 +186,7 @@ def _sees_internal_history(actor: Actor, instance: ProcessInstance) -> bool:
 
 def can_urge(actor: Actor, instance: ProcessInstance) -> bool:
     """May the actor send a 督办意见 on this open instance (`workflow.actions.instance_urge`)?"""
-    return instance.completed_at is None and actor.can_reach(
-        SUPERVISE_INSTANCE,
-        organization_id=instance.organization_id,
-        organization_path=instance.organization.path,
-        region_path=instance.region_path,
-        owner_id=None,
-    )
+    return instance.completed_at is None and reaches(actor, SUPERVISE_INSTANCE, instance, as_owner=False)
 
 
 def history_for(instance: ProcessInstance, actor: Actor) -> QuerySet[ProcessEvent]:
