@@ -345,6 +345,33 @@ def instance_start(
     return instance
 
 
+def _note(
+    instance: ProcessInstance,
+    action: str,
+    action_name: str,
+    *,
+    actor: Actor,
+    created_at: datetime,
+    comment: str = "",
+    fields: dict[str, Any] | None = None,
+) -> ProcessEvent:
+    """Append a history event that does not move the instance (指派, 督办, 并单, 拆单, a child's reply)."""
+    event = ProcessEvent(
+        instance=instance,
+        action=action,
+        action_name=action_name,
+        from_state=instance.state,
+        to_state=instance.state,
+        actor=actor.user,
+        actor_label=actor.label,
+        comment=comment,
+        fields=fields or {},
+        created_at=created_at,
+    )
+    event.save(force_insert=True)
+    return event
+
+
 def event_audit_data(event: ProcessEvent) -> dict[str, Any]:
     """What an audit row records of a workflow move: the engine's own row, or a domain's row that
     audits the same act (`transition(audit=False)`)."""
@@ -670,14 +697,12 @@ def _roll_up(
     if child.parent_id is None:
         return
     parent = ProcessInstance.objects.select_for_update(of=("self",)).get(pk=child.parent_id)
-    ProcessEvent(
-        instance=parent,
-        action="child_reply",
-        action_name=f"{engine.CHILD_ROLES.get(child.child_role, '联办')}单位答复",
-        from_state=parent.state,
-        to_state=parent.state,
-        actor=actor.user,
-        actor_label=actor.label,
+    _note(
+        parent,
+        "child_reply",
+        f"{engine.CHILD_ROLES.get(child.child_role, '联办')}单位答复",
+        actor=actor,
+        created_at=now,
         comment=event.comment,
         fields={
             "child": str(child.pk),
@@ -685,8 +710,7 @@ def _roll_up(
             "role": child.child_role,
             "result": parsed.state_name(child.state),
         },
-        created_at=now,
-    ).save(force_insert=True)
+    )
 
 
 def _end_followers(
@@ -782,12 +806,10 @@ def instance_merge(
         merged.save()
         ProcessHandler.objects.filter(instance=merged).delete()
         for instance, other, name in ((main, merged, "并入关联工单"), (merged, main, "并单（随主单办理）")):
-            event = ProcessEvent(
-                instance=instance, action="merge", action_name=name, from_state=instance.state,
-                to_state=instance.state, actor=actor.user, actor_label=actor.label, comment=comment,
-                fields={"linked": str(other.pk), "linked_title": other.title}, created_at=now,
-            )  # fmt: skip
-            event.save(force_insert=True)
+            fields = {"linked": str(other.pk), "linked_title": other.title}
+            event = _note(
+                instance, "merge", name, actor=actor, created_at=now, comment=comment, fields=fields
+            )
             if instance is merged:
                 _announce(merged, event)
         audit_record(
@@ -842,11 +864,8 @@ def instance_split(
             comment=comment[:500],
             created_at=now,
         )
-        ProcessEvent(
-            instance=source, action="split", action_name="拆单", from_state=source.state, to_state=source.state,
-            actor=actor.user, actor_label=actor.label, comment=comment,
-            fields={"linked": str(part.pk), "linked_title": part.title}, created_at=now,
-        ).save(force_insert=True)  # fmt: skip
+        fields = {"linked": str(part.pk), "linked_title": part.title}
+        _note(source, "split", "拆单", actor=actor, created_at=now, comment=comment, fields=fields)
         audit_record(
             actor=actor,
             action="workflow.instance_split",
@@ -908,18 +927,8 @@ def instance_assign(
         fields: dict[str, Any] = {"assignee": assignee.pk, "assignee_label": str(assignee)}
         if previous_user is not None:  # labelled like `Actor.label`: str(user)
             fields.update(previous_assignee=previous, previous_assignee_label=str(previous_user))
-        event = ProcessEvent(
-            instance=locked,
-            action="assign",  # workflow.selectors.ASSIGN_ACTION (actions may not import selectors)
-            action_name="指派",
-            from_state=locked.state,
-            to_state=locked.state,
-            actor=actor.user,
-            actor_label=actor.label,
-            fields=fields,
-            created_at=now or timezone.now(),
-        )
-        event.save(force_insert=True)
+        # "assign" is workflow.selectors.ASSIGN_ACTION (actions may not import selectors).
+        _note(locked, "assign", "指派", actor=actor, created_at=now or timezone.now(), fields=fields)
         if not audit:  # the caller's own audit row names the assignment
             return locked
         audit_record(
@@ -962,18 +971,9 @@ def instance_urge(
             raise PermissionDenied("您没有督办该事项的权限", code="workflow_forbidden")
         if locked.completed_at is not None:
             raise Conflict("该事项已办结，无需督办", code="workflow_completed")
-        event = ProcessEvent(
-            instance=locked,
-            action=URGE_ACTION,
-            action_name="督办",
-            from_state=locked.state,
-            to_state=locked.state,
-            actor=actor.user,
-            actor_label=actor.label,
-            comment=comment,
-            created_at=now or timezone.now(),
+        event = _note(
+            locked, URGE_ACTION, "督办", actor=actor, created_at=now or timezone.now(), comment=comment
         )
-        event.save(force_insert=True)
         handler = locked.claimed_by or locked.assignee
         recipients = [handler] if handler is not None else _escalation_recipients(locked, ["department_head"])
         context = {"title": locked.title, "supervisor": actor.label, "comment": comment}
