@@ -37,3 +37,29 @@ def staff(organization, *, permissions=(), roles=(), scope=DataScope.DEPARTMENT,
 
 def actor(user) -> Actor:
     return Actor.for_user(user)
+
+
+def dispatched_ticket(city, subject, *, title: str, when: str, dispatched: str | None = None):
+    """A 12345 ticket registered at the hotline centre at `when` and dispatched to 住建局 (at
+    `dispatched`, default the same moment). Returns (ticket, dispatcher)."""
+    from yiwang.workflow.actions import instance_start, transition
+
+    agent = staff(city["hotline"], roles=["hotline_agent"])
+    dispatcher = staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION)
+    ticket = instance_start(
+        actor=actor(agent),
+        definition_code="hotline_12345",
+        obj=subject,
+        organization=city["hotline"],
+        title=title,
+        now=at(when),
+    )
+    transition(
+        instance=ticket,
+        action="dispatch",
+        actor=actor(dispatcher),
+        organization=city["housing"],
+        comment="请尽快处置",
+        now=at(dispatched or when),
+    )
+    return ticket, dispatcher

@@ -17,34 +17,19 @@ from yiwang.workflow.models import ProcessEvent, ProcessInstance
 from yiwang.workflow.permissions import SUPERVISE_INSTANCE
 from yiwang.workflow.selectors import available_actions, inbox_for
 
-from .factories import actor, at, staff
+from .factories import actor, at, dispatched_ticket, staff
 
 
 @pytest.fixture
 def desk(definitions, city, subject):
     """A ticket dispatched to 住建局, two handling officers, the dispatcher and a 督办 supervisor."""
-    agent = staff(city["hotline"], roles=["hotline_agent"])
-    dispatcher = staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION)
     first = staff(city["housing"], roles=["handling_officer"], name="李办理")
     second = staff(city["housing"], roles=["handling_officer"], name="王办理")
     supervisor = staff(
         city["housing"], roles=["handling_officer"], permissions=[SUPERVISE_INSTANCE], name="赵科长"
     )
-    ticket = instance_start(
-        actor=actor(agent),
-        definition_code="hotline_12345",
-        obj=subject,
-        organization=city["hotline"],
-        title="小区路灯不亮",
-        now=at("2026-11-02 09:00"),
-    )
-    transition(
-        instance=ticket,
-        action="dispatch",
-        actor=actor(dispatcher),
-        organization=city["housing"],
-        comment="转住建局",
-        now=at("2026-11-02 09:10"),
+    ticket, dispatcher = dispatched_ticket(
+        city, subject, title="小区路灯不亮", when="2026-11-02 09:00", dispatched="2026-11-02 09:10"
     )
     return ticket, first, second, supervisor, dispatcher
 

@@ -11,34 +11,17 @@ import pytest
 
 from yiwang.core.models import Notification
 from yiwang.identity.models import DataScope
-from yiwang.workflow.actions import instance_start, instance_urge, tick, transition
+from yiwang.workflow.actions import instance_urge, tick, transition
 from yiwang.workflow.models import Escalation, ProcessEvent, ProcessInstance
 from yiwang.workflow.selectors import history_for
 
-from .factories import actor, at, staff
+from .factories import actor, at, dispatched_ticket, staff
 
 
 @pytest.fixture
 def ticket_in_handling(definitions, city, subject):
-    agent = staff(city["hotline"], roles=["hotline_agent"])
-    dispatcher = staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION)
     officer = staff(city["housing"], roles=["handling_officer"], name="李办理")
-    ticket = instance_start(
-        actor=actor(agent),
-        definition_code="hotline_12345",
-        obj=subject,
-        organization=city["hotline"],
-        title="井盖缺失",
-        now=at("2026-11-02 09:00"),
-    )
-    transition(
-        instance=ticket,
-        action="dispatch",
-        actor=actor(dispatcher),
-        organization=city["housing"],
-        comment="请尽快处置",
-        now=at("2026-11-02 09:00"),
-    )
+    ticket, _dispatcher = dispatched_ticket(city, subject, title="井盖缺失", when="2026-11-02 09:00")
     transition(instance=ticket, action="sign_for", actor=actor(officer), now=at("2026-11-02 10:00"))
     return ticket, officer
 

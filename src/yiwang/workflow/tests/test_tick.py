@@ -8,33 +8,15 @@ from django.core.management import call_command
 
 from yiwang.core.models import Notification
 from yiwang.identity.models import DataScope
-from yiwang.workflow.actions import instance_start, tick, transition
+from yiwang.workflow.actions import tick, transition
 from yiwang.workflow.models import Escalation
 from yiwang.workflow.tasks import tick_task
 
-from .factories import actor, at, staff
+from .factories import actor, at, dispatched_ticket, staff
 
 
 def _dispatched_ticket(city, subject, when):
-    agent = staff(city["hotline"], roles=["hotline_agent"])
-    dispatcher = staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION)
-    ticket = instance_start(
-        actor=actor(agent),
-        definition_code="hotline_12345",
-        obj=subject,
-        organization=city["hotline"],
-        title="井盖缺失",
-        now=at(when),
-    )
-    transition(
-        instance=ticket,
-        action="dispatch",
-        actor=actor(dispatcher),
-        organization=city["housing"],
-        comment="请尽快处置",
-        now=at(when),
-    )
-    return ticket
+    return dispatched_ticket(city, subject, title="井盖缺失", when=when)[0]
 
 
 def test_tick_marks_warning_then_overdue_and_notifies_supervisors_once(definitions, city, subject):
