@@ -6,7 +6,7 @@ prefilled from the applicant's record, or a standard block when the form has non
 blank box per field (required ones marked *, choices as □ boxes, dates as 年月日), a section per
 repeating group with a few empty rows, the checklist of the item's materials, the applicant's
 declaration and signature line, and a box for the counter. Chinese is set in the platform's PDF
-font (`notices.chinese_font`)."""
+font (`core.documents.chinese_font`)."""
 
 from __future__ import annotations
 
@@ -22,9 +22,9 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from yiwang.core.documents import chinese_font
 from yiwang.services.forms_schema import form_fields
 from yiwang.services.models import MaterialRequirement, ServiceItem
-from yiwang.services.notices import chinese_font
 
 PAGE_WIDTH = A4[0]
 MARGIN = 18 * mm

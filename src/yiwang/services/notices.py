@@ -10,7 +10,6 @@ for their own application (its result and the notices attached to its history)."
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
@@ -21,45 +20,15 @@ from reportlab.lib.enums import TA_CENTER, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from yiwang.core.documents import Document, chinese_font, cn_date
 from yiwang.core.files import register_file_access_rule
 from yiwang.core.models import StoredFile
 
 if TYPE_CHECKING:
     from yiwang.identity.actor import Actor
     from yiwang.services.models import Application, MaterialRequirement
-
-FONT = "STSong-Light"
-_font_ready = False
-
-
-@dataclass(frozen=True)
-class Document:
-    """A rendered document: `filename` (Chinese, with .pdf) and the PDF bytes."""
-
-    title: str
-    filename: str
-    content: bytes
-
-
-def chinese_font() -> str:
-    """The name of the Chinese PDF font (`STSong-Light`), registered with reportlab on first use.
-
-    Every PDF of the platform (these notices, the blank application form) sets Chinese in it."""
-    global _font_ready
-    if not _font_ready:
-        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-        _font_ready = True
-    return FONT
-
-
-def cn_date(moment: datetime | None = None) -> str:
-    """2026年11月23日 (local time)."""
-    local = timezone.localtime(moment or timezone.now())
-    return f"{local.year}年{local.month}月{local.day}日"
 
 
 def applicant_name(application: Application) -> str:
