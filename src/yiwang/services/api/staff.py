@@ -5,9 +5,8 @@ data scope and state. An application outside the actor's `services.view_applicat
 (No `from __future__ import annotations`: Ninja resolves the annotations of a paginated view in its
 own namespace.)"""
 
-from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -16,36 +15,19 @@ from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
 from yiwang.core.api_schemas import (
-    JSON_INTEGER,
-    MAX_DATABASE_ID,
     CappedPageNumberPagination,
-    DatabaseId,
     errors,
 )
-from yiwang.core.errors import InvalidInput
-from yiwang.services.actions import handling
+from yiwang.services import operations
 from yiwang.services.api.schemas import ApplicationNames
 from yiwang.services.models import Application
+from yiwang.services.operations import HANDLING, NoteIn
 from yiwang.services.selectors import handling as selectors
 
 router = Router(tags=["一网通办"])
+HandleIn = HANDLING.body  # one schema per operation, chosen by `op`
 
 StatusFilter = Annotated[str, WithJsonSchema({"type": "string", "enum": list(selectors.STATUS_FILTERS)})]
-Operation = Literal[
-    "accept",
-    "refuse",
-    "request_correction",
-    "return_for_correction",
-    "review",
-    "decide",
-    "complete",
-    "deliver",
-    "suspend",
-    "resume",
-    "request_extension",
-    "decide_extension",
-    "assign",
-]
 
 
 class ApplicationInboxFilters(Schema):
@@ -103,48 +85,8 @@ class StaffDetailOut(Schema):
     notes: list[NoteOut]
 
 
-class HandleIn(Schema):
-    op: Operation = Field(description="办理操作")
-    comment: str = Field("", max_length=2000, description="办理意见")
-    reason: str = Field("", max_length=1000, description="理由（不予受理、补正、特别程序、延期）")
-    materials: list[DatabaseId] = Field(
-        default_factory=list, max_length=100, description="需补正的材料（事项申请材料 id）"
-    )
-    decision: Literal["approve", "deny", ""] = Field("", description="决定：approve 准予 / deny 不予")
-    decision_text: str = Field("", max_length=4000, description="决定内容")
-    kind: str = Field(
-        "", max_length=32, description="特别程序类型：" + "、".join(handling.SPECIAL_PROCEDURES)
-    )
-    days: Annotated[int, Field(ge=0, le=365), JSON_INTEGER] = Field(0, description="延长工作日")
-    method: str = Field("", max_length=16, description="送达方式：window / post / online")
-    tracking_no: str = Field("", max_length=64, description="邮寄单号")
-    note: str = Field("", max_length=255, description="送达说明")
-    assignee: Annotated[int, Field(ge=0, le=MAX_DATABASE_ID), JSON_INTEGER] = Field(
-        0, description="被指派人用户 id"
-    )
-    request: Annotated[int, Field(ge=0, le=MAX_DATABASE_ID), JSON_INTEGER] = Field(
-        0, description="延期申请 id"
-    )
-    approve: bool = Field(False, description="批准延期申请")
-
-
-class NoteIn(Schema):
+class NoteTextIn(Schema):
     text: str = Field(..., min_length=1, max_length=2000, description="内部备注（申请人不可见）")
-
-
-def _operations(options: selectors.StaffOptions) -> list[str]:
-    ops = [code for code in options.workflow if code not in ("approve", "deny")]
-    if {"approve", "deny"} & set(options.workflow):
-        ops.append("decide")
-    for flag, code in (
-        (options.can_request_extension, "request_extension"),
-        (options.can_decide_extension, "decide_extension"),
-        (options.can_deliver, "deliver"),
-        (options.can_assign, "assign"),
-    ):
-        if flag:
-            ops.append(code)
-    return ops
 
 
 @router.get(
@@ -170,7 +112,7 @@ def _detail(actor: Any, application: Application) -> dict[str, Any]:
     )
     return {
         "application": application,
-        "operations": _operations(options),
+        "operations": operations.available(options),
         "notes": selectors.notes_for(actor, application),
     }
 
@@ -185,58 +127,15 @@ def detail(request: HttpRequest, uid: UUID) -> Any:
     return _detail(actor, selectors.staff_application(actor, uid))
 
 
-def _call(payload: HandleIn, actor: Any, application: Application) -> Callable[[], Any]:
-    common: dict[str, Any] = {"actor": actor, "application": application}
-    comment, reason = payload.comment, payload.reason
-    calls: dict[str, Callable[[], Any]] = {
-        "accept": lambda: handling.application_accept(**common, comment=comment),
-        "refuse": lambda: handling.application_refuse(**common, reason=reason, comment=comment),
-        "request_correction": lambda: handling.application_request_correction(
-            **common, reason=reason, materials=payload.materials, comment=comment
-        ),
-        "return_for_correction": lambda: handling.application_return_for_correction(
-            **common, reason=reason, materials=payload.materials, comment=comment
-        ),
-        "review": lambda: handling.application_review(**common, comment=comment),
-        "decide": lambda: handling.application_decide(
-            **common, decision=payload.decision, decision_text=payload.decision_text
-        ),
-        "complete": lambda: handling.application_complete(**common, comment=comment),
-        "deliver": lambda: handling.application_deliver(
-            **common, method=payload.method, tracking_no=payload.tracking_no, note=payload.note
-        ),
-        "suspend": lambda: handling.application_suspend(
-            **common, kind=payload.kind, reason=reason, comment=comment
-        ),
-        "resume": lambda: handling.application_resume(**common, comment=comment),
-        "request_extension": lambda: handling.application_request_extension(
-            **common, days=payload.days, reason=reason
-        ),
-        "decide_extension": lambda: handling.extension_decide(
-            actor=actor,
-            request=selectors.extension_request_for(application, payload.request),
-            approve=payload.approve,
-            comment=comment,
-        ),
-        "assign": lambda: handling.application_assign(
-            **common, to_user=selectors.colleague_for(application, payload.assignee)
-        ),
-    }
-    call = calls.get(payload.op)
-    if call is None:  # pragma: no cover - the schema allows only the listed operations
-        raise InvalidInput("未知的办理操作", code="services_operation_invalid")
-    return call
-
-
 @router.post(
     "/applications/{uid}/actions",
     response={200: StaffDetailOut, **errors(400, 403, 404, 409)},
     summary="办理办件（受理、补正、审查、决定、办结、送达、特别程序、延期、指派）",
 )
-def act(request: HttpRequest, uid: UUID, payload: HandleIn) -> Any:
+def act(request: HttpRequest, uid: UUID, payload: HandleIn) -> Any:  # type: ignore[valid-type]  # built at import
     actor = request.auth  # type: ignore[attr-defined]
     application = selectors.staff_application(actor, uid)
-    _call(payload, actor, application)()
+    HANDLING.perform(actor=actor, target=application, payload=payload)
     return _detail(actor, selectors.staff_application(actor, uid))
 
 
@@ -245,7 +144,10 @@ def act(request: HttpRequest, uid: UUID, payload: HandleIn) -> Any:
     response={200: NoteOut, **errors(400, 403, 404)},
     summary="添加内部备注（仅工作人员可见）",
 )
-def add_note(request: HttpRequest, uid: UUID, payload: NoteIn) -> Any:
+def add_note(request: HttpRequest, uid: UUID, payload: NoteTextIn) -> Any:
     actor = request.auth  # type: ignore[attr-defined]
     application = selectors.staff_application(actor, uid)
-    return handling.application_note_add(actor=actor, application=application, text=payload.text)
+    note, _message = HANDLING.perform(
+        actor=actor, target=application, payload=NoteIn(op="note", text=payload.text)
+    )
+    return note

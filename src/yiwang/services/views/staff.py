@@ -5,7 +5,7 @@ Views parse input, call `selectors.handling` / `actions.handling` and render; re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
@@ -26,6 +26,7 @@ from yiwang.identity.actor import Actor, actor_from_request
 from yiwang.services.actions import handling
 from yiwang.services.forms import file_bindings, region_labels
 from yiwang.services.models import Application, ApplicationDelivery
+from yiwang.services.operations import HANDLING
 from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
 from yiwang.services.selectors import applications as application_selectors
 from yiwang.services.selectors import handling as selectors
@@ -251,105 +252,6 @@ def _form_rows(
     ]
 
 
-def _ids(values: list[str]) -> list[int]:
-    result = []
-    for value in values:
-        try:
-            result.append(int(value))
-        except ValueError:
-            continue
-    return result
-
-
-def _days(raw: str) -> int:
-    try:
-        return int(raw)
-    except ValueError:
-        return 0
-
-
-def _operation(
-    op: str, post: Any, actor: Actor, application: Application
-) -> tuple[Callable[[], Any], str] | None:
-    """The action call for a posted operation and the success message; None for an unknown one."""
-    comment = post.get("comment", "").strip()
-    reason = post.get("reason", "").strip()
-    materials = _ids(post.getlist("materials"))
-    common: dict[str, Any] = {"actor": actor, "application": application}
-    operations: dict[str, tuple[Callable[[], Any], str]] = {
-        "accept": (lambda: handling.application_accept(**common, comment=comment), _("已受理")),
-        "refuse": (
-            lambda: handling.application_refuse(**common, reason=reason, comment=comment),
-            _("已不予受理，并出具不予受理通知书"),
-        ),
-        "request_correction": (
-            lambda: handling.application_request_correction(
-                **common, reason=reason, materials=materials, comment=comment
-            ),
-            _("已一次性告知补正，并出具补正材料告知书"),
-        ),
-        "return_for_correction": (
-            lambda: handling.application_return_for_correction(
-                **common, reason=reason, materials=materials, comment=comment
-            ),
-            _("已退回补正，并出具补正材料告知书"),
-        ),
-        "review": (lambda: handling.application_review(**common, comment=comment), _("已审查通过")),
-        "decide": (
-            lambda: handling.application_decide(
-                **common, decision=post.get("decision", ""), decision_text=post.get("decision_text", "")
-            ),
-            _("已作出决定，并生成决定文书"),
-        ),
-        "complete": (lambda: handling.application_complete(**common, comment=comment), _("已办结")),
-        "deliver": (
-            lambda: handling.application_deliver(
-                **common,
-                method=post.get("method", ""),
-                tracking_no=post.get("tracking_no", ""),
-                note=post.get("note", ""),
-            ),
-            _("已登记送达"),
-        ),
-        "suspend": (
-            lambda: handling.application_suspend(
-                **common, kind=post.get("kind", ""), reason=reason, comment=comment
-            ),
-            _("已进入特别程序，暂停计时"),
-        ),
-        "resume": (
-            lambda: handling.application_resume(**common, comment=comment),
-            _("特别程序结束，恢复计时"),
-        ),
-        "request_extension": (
-            lambda: handling.application_request_extension(
-                **common, days=_days(post.get("days", "")), reason=reason
-            ),
-            _("已提交延期申请"),
-        ),
-        "decide_extension": (
-            lambda: handling.extension_decide(
-                actor=actor,
-                request=selectors.extension_request_for(application, _days(post.get("request", ""))),
-                approve=post.get("approve") == "1",
-                comment=comment,
-            ),
-            _("已审批延期申请"),
-        ),
-        "assign": (
-            lambda: handling.application_assign(
-                **common, to_user=selectors.colleague_for(application, post.get("assignee"))
-            ),
-            _("已指派"),
-        ),
-        "note": (
-            lambda: handling.application_note_add(**common, text=post.get("text", "")),
-            _("已添加内部备注"),
-        ),
-    }
-    return operations.get(op)
-
-
 @require_POST
 def staff_act(request: HttpRequest, uid: UUID) -> HttpResponse:
     """Carry out one handling operation posted from the application page; back to the page."""
@@ -357,17 +259,13 @@ def staff_act(request: HttpRequest, uid: UUID) -> HttpResponse:
     if isinstance(actor, HttpResponse):
         return actor
     application = _load(request, actor, uid)
-    operation = _operation(request.POST.get("op", ""), request.POST, actor, application)
-    if operation is None:
-        messages.error(request, _("未知的办理操作"))
+    try:
+        payload = HANDLING.parse_form(request.POST)
+        _result, success = HANDLING.perform(actor=actor, target=application, payload=payload)
+    except DomainError as error:
+        messages.error(request, error.message)
     else:
-        call, success = operation
-        try:
-            call()
-        except DomainError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"{success}：{application.application_no}")
+        messages.success(request, f"{success}：{application.application_no}")
     return redirect("services:staff-application", uid=application.uid)
 
 
