@@ -256,11 +256,12 @@ def _field_text(value: Any) -> str:
 def _timeline(instance: Any, actor: Any) -> list[dict[str, Any]]:
     """办理记录: each event with the name of the state it led to and its fields (理由, 需补正的材料 …)."""
     parsed = instance.definition.parsed
+    contents = workflow_selectors.history_contents_visible(actor, instance)
     rows = []
     for event in workflow_selectors.history_for(instance, actor):
         action = parsed.actions.get(event.action)
         fields = []
-        if action is not None and isinstance(event.fields, dict):
+        if contents and action is not None and isinstance(event.fields, dict):
             fields = [
                 {
                     "label": parsed.field_label(action, name),
@@ -269,7 +270,18 @@ def _timeline(instance: Any, actor: Any) -> list[dict[str, Any]]:
                 for name, value in event.fields.items()
                 if value not in (None, "", [])
             ]
-        rows.append({"event": event, "to_state_name": parsed.state_name(event.to_state), "fields": fields})
+        rows.append(
+            {
+                "event": event,
+                "to_state_name": parsed.state_name(event.to_state),
+                "fields": fields,
+                "comment": event.comment if contents else "",
+                "actor_label": event.actor_label
+                if contents
+                else workflow_selectors.step_actor_label(event, instance),
+                "attachments": list(event.attachments.all()) if contents else [],
+            }
+        )
     return rows
 
 
@@ -282,6 +294,7 @@ def _instance_context(instance: Any, actor: Any) -> dict[str, Any]:
         "state_name": instance.state_name,
         "sla": deadline_view(instance, now=timezone.now(), calendar=get_calendar()),
         "history": _timeline(instance, actor),
+        "history_steps_only": not workflow_selectors.history_contents_visible(actor, instance),
         "action_forms": _action_forms(instance, actions),
         "organizations": list(organizations_list(actor=actor)) if needs_organization else [],
     }

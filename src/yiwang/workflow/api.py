@@ -36,11 +36,23 @@ def inbox(request: HttpRequest, filters: Query[InboxFilters]) -> Any:
     return selectors.inbox_for(request.auth, **filters.dict())  # type: ignore[attr-defined]
 
 
+def _steps_only(event: Any, instance: Any) -> dict[str, Any]:
+    """A history event as a supervisor without the view permission sees it: who did what when."""
+    return {
+        **{name: getattr(event, name) for name in ("id", "action", "action_name", "from_state", "to_state")},
+        **{"actor_label": selectors.step_actor_label(event, instance), "created_at": event.created_at},
+        **{"comment": "", "fields": {}, "attachments": []},
+    }
+
+
 def _detail(request: HttpRequest, instance: Any) -> dict[str, Any]:
     actor = request.auth  # type: ignore[attr-defined]
+    history: list[Any] = list(selectors.history_for(instance, actor))
+    if not selectors.history_contents_visible(actor, instance):
+        history = [_steps_only(event, instance) for event in history]
     return {
         "instance": instance,
-        "history": list(selectors.history_for(instance, actor)),
+        "history": history,
         "available_actions": selectors.available_actions(instance, actor),
     }
 

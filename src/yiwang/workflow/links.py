@@ -70,14 +70,26 @@ class LinkedInbox:
 class _Registration:
     resolver: Resolver
     inbox: LinkedInbox | None
+    view_permission: str | None
 
 
 _registry: dict[str, _Registration] = {}
 
 
-def register_object_links(model_label: str, resolver: Resolver, *, inbox: LinkedInbox | None = None) -> None:
-    """Register the links of one model ("app_label.model", lower case). Registering again replaces."""
-    _registry[model_label.lower()] = _Registration(resolver, inbox)
+def register_object_links(
+    model_label: str,
+    resolver: Resolver,
+    *,
+    inbox: LinkedInbox | None = None,
+    view_permission: str | None = None,
+) -> None:
+    """Register the links of one model ("app_label.model", lower case). Registering again replaces.
+
+    `view_permission` (default: the inbox's) is what it takes to see the instances of these objects
+    and their contents: the domain's own, not the engine's `workflow.view_instance`, which a 12345
+    agent holds city-wide and must not open a 一网通办 application with."""
+    permission = view_permission or (inbox.permission if inbox is not None else None)
+    _registry[model_label.lower()] = _Registration(resolver, inbox, permission)
 
 
 def unregister_object_links(model_label: str) -> None:
@@ -127,6 +139,17 @@ def opens_domain_page(actor: Actor, instance: Any) -> bool:
     from yiwang.workflow.permissions import reaches
 
     return reaches(actor, registration.inbox.permission, instance)
+
+
+def domain_view_permission(instance: Any) -> str | None:
+    """The permission a domain requires to view its objects' instances, or None (the engine's own)."""
+    registration = _registry.get(_label_of(instance))
+    return registration.view_permission if registration is not None else None
+
+
+def domain_view_permissions() -> dict[str, str]:
+    """{"app_label.model": view permission} of every registered object type that names one."""
+    return {label: r.view_permission for label, r in _registry.items() if r.view_permission is not None}
 
 
 def handled_by_domain(instance: Any) -> bool:

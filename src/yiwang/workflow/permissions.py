@@ -160,12 +160,16 @@ def reaches(actor: Actor, permission: str, instance: ProcessInstance, *, as_owne
 
 
 def views_in_scope(actor: Actor, instance: ProcessInstance) -> bool:
-    """Does the actor hold the view permission over the instance's department and region?"""
-    return reaches(actor, VIEW_INSTANCE, instance)
+    """Does the actor hold the view permission over the instance's department and region? For an
+    instance whose object a domain handles, that is the domain's view permission (`workflow.links`)."""
+    from yiwang.workflow.links import domain_view_permission
+
+    return reaches(actor, domain_view_permission(instance) or VIEW_INSTANCE, instance)
 
 
-def can_view(actor: Actor, instance: ProcessInstance) -> bool:
-    """View = the view permission in scope, being the applicant, or being able to act now."""
+def sees_contents(actor: Actor, instance: ProcessInstance) -> bool:
+    """May the actor read what the instance holds (comments, fields, attachments of its history)?
+    The view permission in scope, being the applicant, or being able to act now."""
     if actor.is_system or actor.is_superuser:
         return True
     if actor.user_id is not None and instance.owner_id == actor.user_id:
@@ -176,6 +180,12 @@ def can_view(actor: Actor, instance: ProcessInstance) -> bool:
         return False
     available = instance.definition.parsed.actions_from(instance.state, suspended=instance.is_suspended)
     return any(not a.system_only and can_perform(actor, instance, a) for a in available)
+
+
+def can_view(actor: Actor, instance: ProcessInstance) -> bool:
+    """View = seeing its contents (`sees_contents`), or supervising it (督办) in scope: a supervisor
+    follows its progress — states, deadlines, who acted when — without reading what it holds."""
+    return sees_contents(actor, instance) or reaches(actor, SUPERVISE_INSTANCE, instance, as_owner=False)
 
 
 _LOOKUPS = {"organization": "organization", "region": "region", "owner": "owner"}
@@ -215,11 +225,32 @@ def handler_q(actor: Actor) -> Q:
     return q
 
 
+def _all_if_empty(q: Q) -> Q:
+    """`scope_q` answers Q() for a city-wide grant; `Q() | other` is `other` in Django (an empty Q
+    is dropped, not read as "everything"), so spell "everything" out before OR-ing."""
+    return q if q else Q(pk__isnull=False)
+
+
 def visible_q(actor: Actor) -> Q:
-    """Instances the actor may look at (the database twin of `can_view`)."""
+    """Instances the actor may look at (the database twin of `can_view`): the engine's view
+    permission for instances no domain handles, each domain's own for its objects' instances."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from yiwang.workflow.links import domain_view_permissions
+
     if actor.is_system or actor.is_superuser:
         return Q()
-    q = actor.scope_q(VIEW_INSTANCE, **_LOOKUPS) | handler_q(actor)
+    domains = [
+        (ContentType.objects.get_by_natural_key(*label.split(".")), permission)
+        for label, permission in domain_view_permissions().items()
+    ]
+    q = _all_if_empty(actor.scope_q(VIEW_INSTANCE, **_LOOKUPS)) & ~Q(
+        content_type__in=[ct for ct, _ in domains]
+    )
+    for content_type, permission in domains:
+        q |= _all_if_empty(actor.scope_q(permission, **_LOOKUPS)) & Q(content_type=content_type)
+    q |= handler_q(actor)
+    q |= _all_if_empty(actor.scope_q(SUPERVISE_INSTANCE, organization="organization", region="region"))
     if actor.user_id is not None:
         q |= Q(owner_id=actor.user_id)
     return q

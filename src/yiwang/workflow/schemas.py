@@ -60,6 +60,8 @@ class EventOut(Schema):
 
     @staticmethod
     def resolve_attachments(obj: Any) -> list[Any]:
+        if isinstance(obj, dict):  # a steps-only event (`api._steps_only`)
+            return list(obj["attachments"])
         return list(obj.attachments.all())
 
 

@@ -22,6 +22,7 @@ from yiwang.workflow.permissions import (
     can_view,
     handler_q,
     reaches,
+    sees_contents,
     views_in_scope,
     visible_q,
 )
@@ -187,6 +188,19 @@ def _sees_internal_history(actor: Actor, instance: ProcessInstance) -> bool:
 def can_urge(actor: Actor, instance: ProcessInstance) -> bool:
     """May the actor send a 督办意见 on this open instance (`workflow.actions.instance_urge`)?"""
     return instance.completed_at is None and reaches(actor, SUPERVISE_INSTANCE, instance, as_owner=False)
+
+
+def history_contents_visible(actor: Actor, instance: ProcessInstance) -> bool:
+    """Does the actor read the history's comments, fields and attachments, or only follow its
+    steps (a supervisor without the view permission: 督办 needs the progress, not the file)?"""
+    return sees_contents(actor, instance)
+
+
+def step_actor_label(event: ProcessEvent, instance: ProcessInstance) -> str:
+    """Who acted, as a steps-only view names them: the applicant by role, not by name."""
+    if instance.owner_id is not None and event.actor_id == instance.owner_id:
+        return "申请人"
+    return event.actor_label
 
 
 def history_for(instance: ProcessInstance, actor: Actor) -> QuerySet[ProcessEvent]:
