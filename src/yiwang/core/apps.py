@@ -7,6 +7,7 @@ class CoreConfig(AppConfig):
     verbose_name = "平台内核"
 
     def ready(self) -> None:
+        from yiwang.core import checks  # noqa: F401  (checks registers itself)
         from yiwang.core.permissions import PERMISSIONS
         from yiwang.identity.permissions import register_permissions
 

@@ -15,6 +15,13 @@ class ServicesConfig(AppConfig):
 
         register_file_access_rule(published_sample_visible)
 
+        # Its documents (通知书、决定书、证照): wording in templates/services/documents/, layout in the kernel.
+        from yiwang.core.documents import register_document
+        from yiwang.services.notices import DOCUMENTS, FILENAME
+
+        for code, (template, title) in DOCUMENTS.items():
+            register_document(code, template=template, title=title, filename=FILENAME)
+
         from yiwang.identity.permissions import register_permissions
         from yiwang.services.permissions import PERMISSIONS
 

@@ -1,9 +1,17 @@
-"""Documents generated while handling an application (办件文书), as PDF via reportlab.
+"""Documents issued while handling an application (办件文书): what they say, not how they look.
 
-不予受理通知书, 补正材料告知书 (一次性告知: every missing item on one page), 准予许可决定书, a simple
-licence certificate (证照类结果) and 不予许可决定书. Chinese is set in reportlab's built-in CID font
-`STSong-Light`, so no font file is needed. These functions only render bytes; the handling actions
-store them (`core.files.file_store`) and link them to the application and its history event.
+不予受理通知书, 补正材料告知书 (一次性告知: every missing item on one page), 准予许可决定书, a licence
+certificate (证照类结果) and 不予许可决定书. Their wording is in the templates under
+`templates/services/documents/` (a city overrides one by template override, no code); the layout is
+the kernel's (`core.documents`, decision 0012). The documents are registered in `ServicesConfig.ready()`.
+These functions build each template's context and render bytes; the handling actions store them
+(`core.files.file_store`) and link them to the application and its history event.
+
+Every template gets `application_context`: `applicant` (name of the person or enterprise), `you`
+(你 / 你单位), `received` (date of submission, 2026年11月23日), `item_name`, `result_name`,
+`application_no`, `reference` (办件编号, or the uid of an unnumbered application), `year` (of the 文号),
+`organization` (the issuing department), `issued_on` (date of issue), and the `application` and
+`item` themselves; each document adds its own (`reason`, `materials`, `decision_text`).
 
 `applicant_may_open` is the file access rule letting the applicant open the documents generated
 for their own application (its result and the notices attached to its history)."""
@@ -11,24 +19,33 @@ for their own application (its result and the notices attached to its history)."
 from __future__ import annotations
 
 from datetime import datetime
-from io import BytesIO
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape
 
 from django.utils import timezone
-from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
-from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from yiwang.core.documents import Document, chinese_font, cn_date
+from yiwang.core.documents import Document, cn_date, render_document
 from yiwang.core.files import register_file_access_rule
 from yiwang.core.models import StoredFile
 
 if TYPE_CHECKING:
     from yiwang.identity.actor import Actor
     from yiwang.services.models import Application, MaterialRequirement
+
+REFUSAL_NOTICE = "services.refusal_notice"
+CORRECTION_NOTICE = "services.correction_notice"
+APPROVAL_DECISION = "services.approval_decision"
+LICENCE_CERTIFICATE = "services.licence_certificate"
+DENIAL_DECISION = "services.denial_decision"
+
+# code → (template, title): registered in ServicesConfig.ready(); every file is named 标题-办件编号.pdf.
+DOCUMENTS: dict[str, tuple[str, str]] = {
+    REFUSAL_NOTICE: ("services/documents/refusal_notice.html", "不予受理通知书"),
+    CORRECTION_NOTICE: ("services/documents/correction_notice.html", "补正材料告知书"),
+    APPROVAL_DECISION: ("services/documents/approval_decision.html", "准予许可决定书"),
+    LICENCE_CERTIFICATE: ("services/documents/licence_certificate.html", "证照"),
+    DENIAL_DECISION: ("services/documents/denial_decision.html", "不予许可决定书"),
+}
+FILENAME = "{title}-{reference}.pdf"
 
 
 def applicant_name(application: Application) -> str:
@@ -40,111 +57,31 @@ def applicant_name(application: Application) -> str:
     return getattr(user, "display_name", "") or user.get_username()
 
 
-def _styles() -> dict[str, ParagraphStyle]:
-    font = chinese_font()
-    body = ParagraphStyle("body", fontName=font, fontSize=12, leading=22, firstLineIndent=24)
+def application_context(application: Application, *, issued_at: datetime | None = None) -> dict[str, Any]:
+    """What every document about an application may say (see the module's docstring)."""
+    item = application.item
+    received = application.submitted_at or application.created_at
     return {
-        "title": ParagraphStyle("title", fontName=font, fontSize=20, leading=30, alignment=TA_CENTER),
-        "number": ParagraphStyle("number", fontName=font, fontSize=11, leading=18, alignment=TA_CENTER),
-        "to": ParagraphStyle("to", fontName=font, fontSize=12, leading=22),
-        "body": body,
-        "item": ParagraphStyle("item", parent=body, firstLineIndent=0, leftIndent=24),
-        "sign": ParagraphStyle("sign", fontName=font, fontSize=12, leading=22, alignment=TA_RIGHT),
-        "cell": ParagraphStyle("cell", fontName=font, fontSize=11, leading=16),
+        "application": application,
+        "item": item,
+        "applicant": applicant_name(application),
+        # How a notice addresses the applicant: 你单位 for an enterprise, 你 for a person.
+        "you": "你单位" if application.enterprise_id else "你",
+        "received": cn_date(received),
+        "item_name": item.name,
+        "result_name": item.result_name,
+        "application_no": application.application_no,
+        "reference": application.application_no or str(application.uid),
+        "year": timezone.localtime(issued_at or timezone.now()).year,
+        "organization": application.organization.name,
+        "issued_on": cn_date(issued_at),
     }
-
-
-def _p(text: str, style: ParagraphStyle) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
-
-
-def _render(
-    *,
-    title: str,
-    number: str,
-    addressee: str,
-    paragraphs: list[str],
-    items: list[str] | None = None,
-    table: list[tuple[str, str]] | None = None,
-    closing: list[str] | None = None,
-    organization: str,
-    issued_at: datetime | None,
-) -> bytes:
-    styles = _styles()
-    buffer = BytesIO()
-    doc = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=28 * mm,
-        rightMargin=26 * mm,
-        topMargin=30 * mm,
-        bottomMargin=25 * mm,
-        title=title,
-        author=organization,
-        subject=number,
-    )
-    story: list[Any] = [_p(title, styles["title"]), _p(number, styles["number"]), Spacer(1, 8 * mm)]
-    if addressee:
-        story.append(_p(f"{addressee}：", styles["to"]))
-    story += [_p(text, styles["body"]) for text in paragraphs]
-    for index, item in enumerate(items or [], start=1):
-        story.append(_p(f"{index}. {item}", styles["item"]))
-    if table:
-        rows = [[_p(label, styles["cell"]), _p(value, styles["cell"])] for label, value in table]
-        grid = Table(rows, colWidths=[40 * mm, 110 * mm])
-        grid.setStyle(
-            TableStyle(
-                [
-                    ("GRID", (0, 0), (-1, -1), 0.5, "#86909c"),
-                    ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                    ("TOPPADDING", (0, 0), (-1, -1), 5),
-                    ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
-                ]
-            )
-        )
-        story += [Spacer(1, 4 * mm), grid]
-    story += [_p(text, styles["body"]) for text in closing or []]
-    story += [Spacer(1, 14 * mm), _p(organization, styles["sign"]), _p(cn_date(issued_at), styles["sign"])]
-    doc.build(story)
-    return buffer.getvalue()
-
-
-def _number(application: Application, kind: str) -> str:
-    return f"{kind}〔{timezone.localtime().year}〕{application.application_no or application.uid}号"
-
-
-def _you(application: Application) -> str:
-    """How a notice addresses the applicant: 你单位 for an enterprise, 你 for a person."""
-    return "你单位" if application.enterprise_id else "你"
-
-
-def _received(application: Application) -> str:
-    return cn_date(application.submitted_at) if application.submitted_at else cn_date(application.created_at)
-
-
-def _filename(title: str, application: Application) -> str:
-    return f"{title}-{application.application_no or application.uid}.pdf"
 
 
 def refusal_notice(application: Application, *, reason: str, issued_at: datetime | None = None) -> Document:
     """不予受理通知书."""
-    item, organization = application.item, application.organization.name
-    title = "不予受理通知书"
-    content = _render(
-        title=title,
-        number=_number(application, "不予受理"),
-        addressee=applicant_name(application),
-        paragraphs=[
-            f"{_you(application)}于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
-            f"经审查，决定不予受理。",
-            f"理由：{reason}",
-            "如对本决定不服，可以自收到本通知书之日起六十日内依法申请行政复议，"
-            "或者在六个月内依法提起行政诉讼。",
-        ],
-        organization=organization,
-        issued_at=issued_at,
-    )
-    return Document(title, _filename(title, application), content)
+    context = application_context(application, issued_at=issued_at)
+    return render_document(REFUSAL_NOTICE, {**context, "reason": reason})
 
 
 def correction_notice(
@@ -155,38 +92,12 @@ def correction_notice(
     issued_at: datetime | None = None,
 ) -> Document:
     """补正材料告知书: lists every missing material at once (一次性告知)."""
-    item, organization = application.item, application.organization.name
-    title = "补正材料告知书"
-    items = []
-    for material in materials:
-        text = material.name
-        extra = [x for x in (material.condition, material.notes) if x]
-        if extra:
-            text += f"（{'；'.join(extra)}）"
-        items.append(text)
-    paragraphs = [
-        f"{_you(application)}于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
-        f"申请材料不齐全或者不符合法定形式。现一次性告知如下：",
-        f"补正理由：{reason}",
+    context = application_context(application, issued_at=issued_at)
+    listed = [
+        {"name": material.name, "remarks": [x for x in (material.condition, material.notes) if x]}
+        for material in materials
     ]
-    if items:
-        paragraphs.append(f"请补正以下材料（共 {len(items)} 项）：")
-    else:
-        paragraphs.append("请按上述补正理由修改申请内容，无需补交其他材料。")
-    return Document(
-        title,
-        _filename(title, application),
-        _render(
-            title=title,
-            number=_number(application, "补正告知"),
-            addressee=applicant_name(application),
-            paragraphs=paragraphs,
-            items=items,
-            closing=["请在补正后通过“我的办件”重新提交。补正期间不计入承诺办理时限。"],
-            organization=organization,
-            issued_at=issued_at,
-        ),
-    )
+    return render_document(CORRECTION_NOTICE, {**context, "reason": reason, "materials": listed})
 
 
 def is_licence_result(application: Application) -> bool:
@@ -197,63 +108,18 @@ def is_licence_result(application: Application) -> bool:
 def approval_document(
     application: Application, *, decision_text: str, issued_at: datetime | None = None
 ) -> Document:
-    """准予许可决定书, or for licence-type results a simple certificate."""
-    item, organization = application.item, application.organization.name
-    if is_licence_result(application):
-        title = item.result_name or f"{item.name}证书"
-        content = _render(
-            title=title,
-            number=f"证书编号：{application.application_no}",
-            addressee="",
-            paragraphs=[],
-            table=[
-                ("持证主体", applicant_name(application)),
-                ("许可事项", item.name),
-                ("许可内容", decision_text),
-                ("发证机关", organization),
-                ("发证日期", cn_date(issued_at)),
-            ],
-            organization=organization,
-            issued_at=issued_at,
-        )
-        return Document(title, _filename(title, application), content)
-    title = "准予许可决定书"
-    content = _render(
-        title=title,
-        number=_number(application, "准予许可"),
-        addressee=applicant_name(application),
-        paragraphs=[
-            f"{_you(application)}于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
-            "经审查，符合法定条件、标准，根据有关法律法规规定，决定准予许可。",
-            f"决定内容：{decision_text}",
-        ],
-        organization=organization,
-        issued_at=issued_at,
-    )
-    return Document(title, _filename(title, application), content)
+    """准予许可决定书, or for licence-type results a certificate."""
+    code = LICENCE_CERTIFICATE if is_licence_result(application) else APPROVAL_DECISION
+    context = application_context(application, issued_at=issued_at)
+    return render_document(code, {**context, "decision_text": decision_text})
 
 
 def denial_document(
     application: Application, *, decision_text: str, issued_at: datetime | None = None
 ) -> Document:
     """不予许可决定书."""
-    item, organization = application.item, application.organization.name
-    title = "不予许可决定书"
-    content = _render(
-        title=title,
-        number=_number(application, "不予许可"),
-        addressee=applicant_name(application),
-        paragraphs=[
-            f"{_you(application)}于{_received(application)}提出的「{item.name}」申请（办件编号：{application.application_no}），"
-            "经审查，决定不予许可。",
-            f"理由：{decision_text}",
-            "如对本决定不服，可以自收到本决定书之日起六十日内依法申请行政复议，"
-            "或者在六个月内依法提起行政诉讼。",
-        ],
-        organization=organization,
-        issued_at=issued_at,
-    )
-    return Document(title, _filename(title, application), content)
+    context = application_context(application, issued_at=issued_at)
+    return render_document(DENIAL_DECISION, {**context, "decision_text": decision_text})
 
 
 @register_file_access_rule
