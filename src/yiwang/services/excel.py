@@ -1,6 +1,6 @@
 """Excel for the catalogue: export, reading and checking an import in the national upload layout
 (`catalogue_plan`: reads only; `services.actions.imports.catalogue_import` writes), the error report,
-and the blank application form (表格下载) generated from an item's JSON Schema.
+and the blank application form (表格下载) of an item (drawn by the kernel's `core.forms.blank_excel`).
 
 Layout (our best knowledge of the 国家政务服务平台 实施清单 upload template; header row 1, data from
 row 2, headers matched by their Chinese names so the column order may differ):
@@ -34,17 +34,16 @@ from typing import Any
 
 from django.db.models import Q
 from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yiwang.core import dictionaries
+from yiwang.core.forms.blank_excel import blank_workbook
 from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
 from yiwang.services.constants import DEFAULT_PROCESS, THEMES
-from yiwang.services.forms_schema import form_fields
 from yiwang.services.models import ItemLevel, MaterialRequirement, ServiceItem
 from yiwang.services.permissions import can_manage_catalog as can_manage
 from yiwang.services.rules import publish_problems
@@ -581,87 +580,14 @@ def _plan(
 # -- the blank application form (表格下载) -----------------------------------------------------------
 
 
-def _describe(prop: dict[str, Any], hint: dict[str, Any], required: bool) -> str:
-    notes = ["必填" if required else "选填"]
-    widget = hint.get("ui:widget")
-    if prop.get("format") == "date" or widget == "date":
-        notes.append("日期，格式 2026-01-31")
-    if prop.get("type") in {"number", "integer"}:
-        bounds = [
-            f"≥{prop['minimum']}" if "minimum" in prop else "",
-            f"≤{prop['maximum']}" if "maximum" in prop else "",
-        ]
-        notes.append("数字" + "".join(f"，{b}" for b in bounds if b))
-    if prop.get("enum"):
-        labels = hint.get("ui:enumNames") or prop["enum"]
-        notes.append("可选：" + "、".join(map(str, labels)))
-    notes.append(
-        {"id_number": "18 位公民身份号码", "uscc": "18 位统一社会信用代码", "phone": "11 位手机号码"}.get(
-            widget or "", ""
-        )
-    )
-    if hint.get("ui:help"):
-        notes.append(str(hint["ui:help"]))
-    return "；".join(n for n in notes if n)
-
-
 def form_template(item: ServiceItem) -> bytes:
-    """A blank application form for the item as a workbook: one sheet for the single fields (字段 /
-    填写内容 / 填写说明, with drop-downs for choices) and one sheet per repeating group."""
-    schema = item.form_schema or {}
-    ui = item.form_ui or {}
-    required = set(schema.get("required", []))
-    workbook = Workbook()
-    sheet = workbook.active
-    assert sheet is not None
-    sheet.title = "申请表"
-    sheet.append([f"{item.name} 申请表"])
-    sheet["A1"].font = Font(bold=True, size=14)
-    sheet.append(
-        [f"实施编码：{item.implementation_code}　版本：v{item.version}　实施主体：{item.organization.name}"]
+    """A blank application form for the item as a workbook (`core.forms.blank_excel`): one sheet for
+    the single fields (字段 / 填写内容 / 填写说明, with drop-downs for choices) and one sheet per
+    repeating group, titled with the item's name, 实施编码, version and 实施主体."""
+    workbook = blank_workbook(
+        item.form_schema or {},
+        item.form_ui or {},
+        title=f"{item.name} 申请表",
+        subtitle=f"实施编码：{item.implementation_code}　版本：v{item.version}　实施主体：{item.organization.name}",
     )
-    sheet.append(["字段", "填写内容", "填写说明"])
-    for cell in sheet[3]:
-        cell.font = Font(bold=True)
-        cell.fill = PatternFill("solid", fgColor="DBEAFE")
-    for name, prop, hint in form_fields(schema, ui):
-        if prop.get("type") == "array":
-            group = workbook.create_sheet(str(prop.get("title") or name)[:31])
-            items = prop.get("items") or {}
-            sub_required = set(items.get("required", []))
-            sub_ui = hint.get("items", {}) if isinstance(hint, dict) else {}
-            columns = form_fields(items, sub_ui)
-            group.append(
-                [str(p.get("title") or n) + ("*" if n in sub_required else "") for n, p, _ in columns]
-            )
-            group.append([_describe(p, h, n in sub_required) for n, p, h in columns])
-            for index in range(1, len(columns) + 1):
-                group.column_dimensions[get_column_letter(index)].width = 22
-                group.cell(row=1, column=index).font = Font(bold=True)
-            sheet.append(
-                [
-                    str(prop.get("title") or name),
-                    f"见工作表「{group.title}」",
-                    _describe(prop, hint, name in required),
-                ]
-            )
-            continue
-        sheet.append(
-            [
-                str(prop.get("title") or name) + ("*" if name in required else ""),
-                "",
-                _describe(prop, hint, name in required),
-            ]
-        )
-        if prop.get("enum"):
-            labels = [str(x) for x in (hint.get("ui:enumNames") or prop["enum"])]
-            validation = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
-            sheet.add_data_validation(validation)
-            validation.add(f"B{sheet.max_row}")
-    for letter, width in zip("ABC", (26, 36, 48), strict=True):
-        sheet.column_dimensions[letter].width = width
-    for row in sheet.iter_rows(min_row=4):
-        row[2].alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.append([])
-    sheet.append(["申请人签字：", "", "日期：　　年　　月　　日"])
     return _save(workbook)

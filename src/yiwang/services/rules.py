@@ -10,10 +10,10 @@ from django.core.exceptions import FieldDoesNotExist, ValidationError
 
 from yiwang.core import dictionaries
 from yiwang.core.errors import DomainError
+from yiwang.core.forms.schema import form_problems
 from yiwang.identity.actor import Actor
 from yiwang.services import codes
 from yiwang.services.constants import THEMES
-from yiwang.services.forms_schema import form_problems
 from yiwang.services.models import MaterialRequirement, ServiceItem
 from yiwang.workflow.selectors import definitions_for
 

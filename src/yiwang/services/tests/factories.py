@@ -3,7 +3,7 @@
 `ServiceItemFactory()` gives 食品经营许可-like data: a published current version (v1) with
 - materials: 营业执照 (from the e-licence source), 经营场所使用证明 (required upload), 委托书 (conditional);
 - a JSON Schema form (text, number, date, select, ID number, phone, a repeating group of staff) and
-  matching UI hints (see `yiwang.services.forms_schema` for the UI hint format).
+  matching UI hints (see `yiwang.core.forms.schema` for the UI hint format).
 
 `ServiceItemFactory(materials=False)` skips the materials; `DraftServiceItemFactory()` is an unpublished
 draft. Codes are valid GB/T 39554 shapes for the item's organisation (see `yiwang.services.codes`)."""

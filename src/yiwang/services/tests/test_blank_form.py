@@ -7,10 +7,10 @@ from urllib.parse import quote
 
 import pytest
 
+from yiwang.core.forms.schema import form_fields
 from yiwang.identity.actor import Actor
 from yiwang.services.actions.catalogue import item_publish, item_update
 from yiwang.services.blank_form import blank_form
-from yiwang.services.forms_schema import form_fields
 from yiwang.services.tests.catalogue_support import *  # noqa: F403
 from yiwang.services.tests.factories import MaterialRequirementFactory, ServiceItemFactory
 from yiwang.services.tests.staff_support import pdf_text

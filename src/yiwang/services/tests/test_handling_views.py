@@ -370,9 +370,9 @@ def test_the_result_card_and_the_delivery_form_say_what_is_left_to_do(client):
 
 
 def test_form_values_from_the_region_picker_show_the_region_s_names(django_assert_num_queries):
+    from yiwang.core.forms.display import form_rows
     from yiwang.core.models import Region
     from yiwang.core.tests.factories import RegionFactory
-    from yiwang.services.views.staff import _form_rows
 
     district = RegionFactory(code="329902", name="东湖区", level=Region.Level.DISTRICT)
     street = RegionFactory(code="329902003", name="湖滨街道", level=Region.Level.STREET, parent=district)
@@ -390,7 +390,7 @@ def test_form_values_from_the_region_picker_show_the_region_s_names(django_asser
     ui = {"site": {"ui:widget": "region"}, "branches": {"items": {"area": {"ui:widget": "region"}}}}
     data = {"site": street.code, "branches": [{"area": district.code}], "zip": district.code}
     with django_assert_num_queries(1):
-        rows = {row["label"]: row["value"] for row in _form_rows(schema, ui, data)}
+        rows = {row["label"]: row["value"] for row in form_rows(schema, ui, data)}
     assert rows == {"经营场所所在区划": "东湖区 · 湖滨街道", "分支机构": "区划：东湖区", "邮政编码": "329902"}
 
 

@@ -22,6 +22,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from yiwang.core.errors import DomainError
 from yiwang.core.files import file_response
+from yiwang.core.forms.prefill import prefill
 from yiwang.identity.actor import Actor, actor_from_request
 from yiwang.services.actions.applications import (
     application_draft_discard,
@@ -34,7 +35,7 @@ from yiwang.services.actions.applications import (
 )
 from yiwang.services.constants import ONLINE_DEPTH_LABELS
 from yiwang.services.eligibility import online_applying
-from yiwang.services.forms import ApplicationForm, prefill
+from yiwang.services.forms import ApplicationForm
 from yiwang.services.models import Application, MaterialRequirement, ServiceItem
 from yiwang.services.selectors.applications import (
     STATUS_BADGES,
@@ -260,7 +261,8 @@ def apply(request: HttpRequest, implementation_code: str) -> HttpResponseBase:
         else:
             user: Any = request.user
             initial = prefill(
-                item,
+                item.form_schema or {},
+                item.form_ui or {},
                 person=getattr(user, "person", None),
                 enterprise=enterprises[0] if len(enterprises) == 1 else None,
                 user=user,

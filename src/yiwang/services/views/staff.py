@@ -5,7 +5,6 @@ Views parse input, call `selectors.handling` / `actions.handling` and render; re
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from typing import Any
 from uuid import UUID
 
@@ -21,10 +20,11 @@ from django.views.decorators.http import require_POST
 
 from yiwang.core.calendar import get_calendar
 from yiwang.core.errors import DomainError
+from yiwang.core.forms import display
 from yiwang.core.masking import mask_id_number, mask_phone
 from yiwang.identity.actor import Actor, actor_from_request
 from yiwang.services.actions import handling
-from yiwang.services.forms import file_bindings, region_labels
+from yiwang.services.forms import file_bindings
 from yiwang.services.models import Application, ApplicationDelivery
 from yiwang.services.operations import HANDLING
 from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
@@ -144,7 +144,7 @@ def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
         "phone": mask_phone(person.phone if person is not None else ""),
         "uscc": enterprise.uscc if enterprise is not None else "",
     }
-    form_rows = _form_rows(
+    form_rows = display.form_rows(
         application.item.form_schema or {},
         application.item.form_ui or {},
         application.form_data,
@@ -175,81 +175,6 @@ def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
         "act_url": reverse("services:staff-act", kwargs={"uid": application.uid}),
     }
     return render(request, "services/pages/staff_application.html", context)
-
-
-def _masked(name: str, widget: str, value: Any) -> str:
-    text = str(value)
-    if widget == "id_number" or "id_number" in name:
-        return mask_id_number(text)
-    if widget == "phone" or "phone" in name or "mobile" in name:
-        return mask_phone(text)
-    return text
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _value_text(
-    name: str, value: Any, schema: dict[str, Any], ui: dict[str, Any], regions: dict[str, str]
-) -> str:
-    """One form value for staff: enum labels, region names, nested groups with their titles,
-    ID/phone masked. `regions` maps the region codes met in the form to their names."""
-    if isinstance(value, bool):
-        return _("是") if value else _("否")
-    if isinstance(value, list):
-        items_schema, items_ui = _dict(schema.get("items")), _dict(ui.get("items"))
-        return "；".join(_value_text(name, v, items_schema, items_ui, regions) for v in value)
-    if isinstance(value, dict):
-        properties = _dict(schema.get("properties"))
-        parts = []
-        for key, item in value.items():
-            sub_schema, sub_ui = _dict(properties.get(key)), _dict(ui.get(key))
-            label = sub_schema.get("title", key)
-            parts.append(f"{label}：{_value_text(key, item, sub_schema, sub_ui, regions)}")
-        return "，".join(parts)
-    enum, names = schema.get("enum"), ui.get("ui:enumNames")
-    if isinstance(enum, list) and isinstance(names, list) and value in enum and len(names) == len(enum):
-        return str(names[enum.index(value)])
-    widget = str(ui.get("ui:widget", ""))
-    if widget == "region":
-        return regions.get(str(value), str(value))
-    return _masked(name, widget, value)
-
-
-def _region_codes(value: Any, schema: dict[str, Any], ui: dict[str, Any]) -> set[str]:
-    """The values of the region-picker fields anywhere in a form's data."""
-    if isinstance(value, list):
-        return set().union(
-            *(_region_codes(v, _dict(schema.get("items")), _dict(ui.get("items"))) for v in value)
-        )
-    if isinstance(value, dict):
-        properties = _dict(schema.get("properties"))
-        return set().union(
-            *(_region_codes(v, _dict(properties.get(k)), _dict(ui.get(k))) for k, v in value.items())
-        )
-    return {str(value)} if ui.get("ui:widget") == "region" and value else set()
-
-
-def _form_rows(
-    schema: dict[str, Any], ui: dict[str, Any], data: Any, file_fields: Collection[str] = ()
-) -> list[dict[str, str]]:
-    """The form's values as staff read them; a file field (holding its file's uid) points to the
-    materials list, where the file is opened."""
-    if not isinstance(data, dict):
-        return []
-    codes = _region_codes(data, schema, ui)
-    regions = region_labels(codes) if codes else {}
-    properties = _dict(schema.get("properties"))
-    return [
-        {
-            "label": str(_dict(properties.get(name)).get("title", name)),
-            "value": _("见申请材料")
-            if name in file_fields
-            else _value_text(name, value, _dict(properties.get(name)), _dict(ui.get(name)), regions),
-        }
-        for name, value in data.items()
-    ]
 
 
 @require_POST

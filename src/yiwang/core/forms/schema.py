@@ -1,6 +1,9 @@
-"""The application form of a service item: a JSON Schema (Draft 2020-12) plus UI hints, and their checks.
+"""The form engine's conventions: a JSON Schema (Draft 2020-12) plus UI hints, and their checks.
 
-The schema describes the data (`form_data` of an application): an object whose properties are
+Kept pure (jsonschema only) so that a domain can check a form before it publishes it, in an import
+as well as in an action, and every domain's forms follow one documented convention.
+
+The schema describes the data (e.g. the `form_data` of an application): an object whose properties are
 strings (text, dates as ``"format": "date"``, selects as ``"enum"``), numbers/integers, booleans and
 arrays of objects (repeating groups, e.g. 从业人员). Titles are the Chinese labels.
 
@@ -22,7 +25,8 @@ Widgets (``ui:widget``) and the schema types they need:
 text / textarea / email → string; number → number or integer; date → string with format date;
 select / radio → a property with ``enum``; checkbox → boolean; region → string (a region code);
 id_number / uscc / phone → string (validated as 身份证号码 / 统一社会信用代码 / 手机号码);
-file → string (the uid of an uploaded file), with ``ui:material`` naming a material code of the item.
+file → string (the uid of an uploaded file), with ``ui:material`` naming the attachment it is bound to
+(a material code of a service item).
 ``ui:prefill`` names a field of the applicant's subject record: see `PREFILL_SOURCES`."""
 
 from __future__ import annotations
@@ -83,9 +87,9 @@ def _types(prop: dict[str, Any]) -> set[str]:
 
 
 def form_problems(schema: Any, ui: Any, *, material_codes: Iterable[str] | None = None) -> list[str]:
-    """Every problem with an item's form, as Chinese lines (empty when the form is usable).
+    """Every problem with a form, as Chinese lines (empty when the form is usable).
 
-    `material_codes`, when given, are the codes a file field may bind to."""
+    `material_codes`, when given, are the codes a file field may bind to (``ui:material``)."""
     if schema in (None, {}):
         return [] if not ui else ["没有申请表 JSON Schema 时不应填写界面提示"]
     if not isinstance(schema, dict):
