@@ -6,6 +6,8 @@ yiwang tick                mark workflow warnings/overdue items and fire escalat
 yiwang audit verify        check the audit hash chain (and say how far it is sealed)
 yiwang audit seal          seal the committed audit rows into the chain now (the worker does it every few seconds)
 yiwang worker              run the task worker (django-tasks database backend)
+yiwang backup [-o F]       database, uploaded files and data store in one archive with checksums
+yiwang restore F           restore such an archive into an empty installation and verify it
 yiwang openapi             print the OpenAPI document
 yiwang <django command>    any other management command (migrate, createsuperuser, …)
 """
@@ -19,6 +21,8 @@ from collections.abc import MutableMapping
 ALIASES = {
     ("audit", "verify"): ["audit_verify"],
     ("audit", "seal"): ["audit_seal"],
+    ("backup",): ["backup"],
+    ("restore",): ["restore"],
 }
 
 

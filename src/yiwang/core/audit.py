@@ -46,6 +46,12 @@ def _key() -> bytes:
     return hashlib.sha256(b"yiwang-audit:" + settings.SECRET_KEY.encode()).digest()
 
 
+def key_check_value() -> str:
+    """A value that tells whether two installations sign their audit rows with the same key, without
+    revealing it (a backup carries it, so that a restore under another key is refused up front)."""
+    return _hmac_sm3(_key(), {"purpose": "yiwang-backup-key-check"})
+
+
 def _hmac_sm3(key: bytes, content: dict[str, Any]) -> str:
     message = json.dumps(
         content, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True, separators=(",", ":")

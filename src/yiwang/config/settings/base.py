@@ -189,6 +189,10 @@ YIWANG_AUDIT_KEY = env(
 # workflow timer.
 YIWANG_AUDIT_SEAL_SECONDS = int(env("YIWANG_AUDIT_SEAL_SECONDS", "5"))
 YIWANG_TICK_SECONDS = int(env("YIWANG_TICK_SECONDS", "300"))
+# What `yiwang backup` carries besides the database and the uploaded files (storages["yiwang_files"]):
+# paths relative to YIWANG_DATA_DIR where a domain keeps a data store of its own (the database file
+# and the collected static files are never listed). A domain appends its path here.
+YIWANG_BACKUP_PATHS: list[str] = []
 YIWANG_FILE_MAX_BYTES = int(env("YIWANG_FILE_MAX_BYTES", str(20 * 1024 * 1024)))
 YIWANG_FILE_TYPES = env_list(
     "YIWANG_FILE_TYPES",
