@@ -319,8 +319,9 @@ def enterprise_create(
 # -- personal information -----------------------------------------------------------------------
 
 
-def pii_unmask(*, actor: Actor, obj: Person | Enterprise, reason: str, fields: Iterable[str]) -> None:
-    """Record that `actor` looked at unmasked personal information of `obj`, and why.
+def pii_unmask(*, actor: Actor, obj: models.Model, reason: str, fields: Iterable[str]) -> None:
+    """Record that `actor` looked at unmasked personal information of `obj` (a person, an enterprise,
+    a domain's record holding a form with ID numbers or phones), and why.
 
     The caller has already loaded `obj` through a scoped selector; this checks `core.unmask_pii`
     and requires a reason (事由), then writes the audit row that makes the view traceable."""

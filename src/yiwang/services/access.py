@@ -11,6 +11,7 @@ from yiwang.core.models import StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.models import Application
 from yiwang.services.permissions import VIEW_APPLICATION
+from yiwang.workflow.models import ProcessEvent
 
 
 def can_view_application(actor: Actor, application: Application) -> bool:
@@ -29,11 +30,16 @@ def can_view_application(actor: Actor, application: Application) -> bool:
 
 
 def application_file_visible(actor: Actor, stored: StoredFile) -> bool:
-    """File access rule: materials and the result file of an application the actor may see."""
+    """File access rule: the materials, the result and the documents issued (attached to its history)
+    of an application the actor may see."""
     if actor.user is None:
         return False
+    # The documents issued while handling it are attached to its history (补正材料告知书 …).
+    instances = ProcessEvent.objects.filter(attachments=stored).values("instance_id")
     candidates = (
-        Application.objects.filter(Q(result_file=stored) | Q(materials__file=stored))
+        Application.objects.filter(
+            Q(result_file=stored) | Q(materials__file=stored) | Q(process_instance_id__in=instances)
+        )
         .select_related("organization", "region")
         .distinct()[:20]
     )

@@ -234,21 +234,20 @@ def _all_if_empty(q: Q) -> Q:
 def visible_q(actor: Actor) -> Q:
     """Instances the actor may look at (the database twin of `can_view`): the engine's view
     permission for instances no domain handles, each domain's own for its objects' instances."""
-    from django.contrib.contenttypes.models import ContentType
-
     from yiwang.workflow.links import domain_view_permissions
 
     if actor.is_system or actor.is_superuser:
         return Q()
+    # Types matched by natural key in the same query (no ContentType lookup of its own).
     domains = [
-        (ContentType.objects.get_by_natural_key(*label.split(".")), permission)
+        (Q(content_type__app_label=label.split(".")[0], content_type__model=label.split(".")[1]), permission)
         for label, permission in domain_view_permissions().items()
     ]
-    q = _all_if_empty(actor.scope_q(VIEW_INSTANCE, **_LOOKUPS)) & ~Q(
-        content_type__in=[ct for ct, _ in domains]
-    )
-    for content_type, permission in domains:
-        q |= _all_if_empty(actor.scope_q(permission, **_LOOKUPS)) & Q(content_type=content_type)
+    q = _all_if_empty(actor.scope_q(VIEW_INSTANCE, **_LOOKUPS))
+    for of_type, _permission in domains:
+        q &= ~of_type
+    for of_type, permission in domains:
+        q |= _all_if_empty(actor.scope_q(permission, **_LOOKUPS)) & of_type
     q |= handler_q(actor)
     q |= _all_if_empty(actor.scope_q(SUPERVISE_INSTANCE, organization="organization", region="region"))
     if actor.user_id is not None:

@@ -12,8 +12,12 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from yiwang.core.forms.regions import region_labels
-from yiwang.core.forms.specs import bound_files
+from yiwang.core.forms.specs import bound_files, widget_of
 from yiwang.core.masking import mask_id_number, mask_phone
+
+# Personal information a form may declare (by `ui:widget` or `format`): masked wherever the data
+# leaves the domain — pages, API, exports, documents — unless it is revealed with a reason.
+PII_MASKS = {"id_number": mask_id_number, "phone": mask_phone}
 
 
 def form_rows(
@@ -40,13 +44,61 @@ def form_rows(
     ]
 
 
-def _masked(name: str, widget: str, value: Any) -> str:
-    text = str(value)
-    if widget == "id_number" or "id_number" in name:
-        return mask_id_number(text)
-    if widget == "phone" or "phone" in name or "mobile" in name:
-        return mask_phone(text)
-    return text
+def _pii_kind(name: str, prop: dict[str, Any], ui: dict[str, Any]) -> str | None:
+    """The kind of personal information a field holds: its declared widget or format, and for data
+    of forms older than their declarations, a name that says so."""
+    widget = widget_of(prop, ui)
+    if widget in PII_MASKS:
+        return widget
+    if "id_number" in name:
+        return "id_number"
+    if "phone" in name or "mobile" in name:
+        return "phone"
+    return None
+
+
+def _masked(name: str, prop: dict[str, Any], ui: dict[str, Any], value: Any) -> str:
+    kind = _pii_kind(name, prop, ui)
+    return PII_MASKS[kind](str(value)) if kind is not None else str(value)
+
+
+def masked_form_data(schema: dict[str, Any], ui: dict[str, Any], data: Any) -> Any:
+    """The stored data with every ID number and phone masked, same shape (for the API, exports)."""
+    return _mask_value("", data, _dict(schema), _dict(ui))
+
+
+def pii_fields(schema: dict[str, Any], ui: dict[str, Any], data: Any) -> list[str]:
+    """The names of the fields in `data` holding personal information (what a reveal shows)."""
+    found: set[str] = set()
+    _collect_pii("", data, _dict(schema), _dict(ui), found)
+    return sorted(found)
+
+
+def _mask_value(name: str, value: Any, schema: dict[str, Any], ui: dict[str, Any]) -> Any:
+    if isinstance(value, dict):
+        properties = _dict(schema.get("properties"))
+        return {
+            key: _mask_value(key, item, _dict(properties.get(key)), _dict(ui.get(key)))
+            for key, item in value.items()
+        }
+    if isinstance(value, list):
+        items_schema, items_ui = _dict(schema.get("items")), _dict(ui.get("items"))
+        return [_mask_value(name, item, items_schema, items_ui) for item in value]
+    if isinstance(value, str) and value and _pii_kind(name, schema, ui) is not None:
+        return _masked(name, schema, ui, value)
+    return value
+
+
+def _collect_pii(name: str, value: Any, schema: dict[str, Any], ui: dict[str, Any], found: set[str]) -> None:
+    if isinstance(value, dict):
+        properties = _dict(schema.get("properties"))
+        for key, item in value.items():
+            _collect_pii(key, item, _dict(properties.get(key)), _dict(ui.get(key)), found)
+    elif isinstance(value, list):
+        for item in value:
+            _collect_pii(name, item, _dict(schema.get("items")), _dict(ui.get("items")), found)
+    elif isinstance(value, str) and value and _pii_kind(name, schema, ui) is not None:
+        found.add(name)
 
 
 def _dict(value: Any) -> dict[str, Any]:
@@ -74,10 +126,9 @@ def _value_text(
     enum, names = schema.get("enum"), ui.get("ui:enumNames")
     if isinstance(enum, list) and isinstance(names, list) and value in enum and len(names) == len(enum):
         return str(names[enum.index(value)])
-    widget = str(ui.get("ui:widget", ""))
-    if widget == "region":
+    if ui.get("ui:widget") == "region":
         return regions.get(str(value), str(value))
-    return _masked(name, widget, value)
+    return _masked(name, schema, ui, value)
 
 
 def _region_codes(value: Any, schema: dict[str, Any], ui: dict[str, Any]) -> set[str]:

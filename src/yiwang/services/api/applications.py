@@ -15,6 +15,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
+from yiwang.core import actions as core_actions
 from yiwang.core.api_schemas import BoundedPageNumberPagination, errors
 from yiwang.core.errors import InvalidInput
 from yiwang.core.files import file_response
@@ -133,11 +134,11 @@ class _Detail:
         return getattr(self._application, name)
 
 
-def _detail(request: HttpRequest, application: Application) -> Any:
+def _detail(request: HttpRequest, application: Application, *, unmasked: bool = False) -> Any:
     actor = request.auth  # type: ignore[attr-defined]
     notice = selectors.correction_notice(actor, application)
     extra = {
-        "form_data": application.form_data if isinstance(application.form_data, dict) else {},
+        "form_data": selectors.application_form_data(actor, application, unmasked=unmasked),
         "materials": [
             {
                 "code": row.requirement.code,
@@ -262,12 +263,27 @@ def my_applications(
 
 @router.get(
     "/applications/{uid}",
-    response={200: ApplicationDetailOut, **errors(404)},
+    response={200: ApplicationDetailOut, **errors(400, 403, 404)},
     summary="办件详情",
-    description="办件信息、材料、办理进度和待补正的告知（申请人或本部门有权限的工作人员可见）。",
+    description=(
+        "办件信息、材料、办理进度和待补正的告知（申请人或本部门有权限的工作人员可见）。"
+        "工作人员看到的申请表中，身份证号码和手机号码已脱敏；unmask=true 并填写 reason 可查看完整信息"
+        "（需 core.unmask_pii 权限，每次查看记入审计日志）。"
+    ),
 )
-def application_detail(request: HttpRequest, uid: str) -> Any:
-    return _detail(request, selectors.application_get(request.auth, uid))  # type: ignore[attr-defined]
+def application_detail(
+    request: HttpRequest,
+    uid: str,
+    unmask: bool = Query(False, description="查看申请表中的完整个人信息（需 core.unmask_pii 权限，留痕）"),
+    reason: str = Query("", max_length=200, description="查看完整信息的事由"),
+) -> Any:
+    actor = request.auth  # type: ignore[attr-defined]
+    application = selectors.application_get(actor, uid)
+    if unmask:
+        core_actions.pii_unmask(
+            actor=actor, obj=application, reason=reason, fields=selectors.application_pii_fields(application)
+        )
+    return _detail(request, application, unmasked=unmask)
 
 
 @router.post(

@@ -13,6 +13,7 @@ from uuid import UUID
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, prefetch_related_objects
 
 from yiwang.core.errors import InvalidInput, NotFound
+from yiwang.core.forms.display import masked_form_data, pii_fields
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import can_view_application
@@ -82,6 +83,32 @@ def application_get(actor: Actor, uid: UUID | str) -> Application:
     if application is None or not can_view_application(actor, application):
         raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
     return application
+
+
+def _is_applicant_side(actor: Actor, application: Application) -> bool:
+    if actor.user_id is not None and application.applicant_id == actor.user_id:
+        return True
+    return application.enterprise_id is not None and application.enterprise_id in actor.enterprise_ids
+
+
+def application_form_data(
+    actor: Actor, application: Application, *, unmasked: bool = False
+) -> dict[str, Any]:
+    """The application's form data for `actor`: in clear for the applicant (or their enterprise's
+    agents), and for staff only `unmasked` — after `core.actions.pii_unmask` recorded why; otherwise
+    with every ID number and phone the form declares masked."""
+    data = application.form_data if isinstance(application.form_data, dict) else {}
+    if unmasked or _is_applicant_side(actor, application):
+        return data
+    item = application.item
+    masked: dict[str, Any] = masked_form_data(item.form_schema or {}, item.form_ui or {}, data)
+    return masked
+
+
+def application_pii_fields(application: Application) -> list[str]:
+    """The form fields of the application holding personal information (what unmasking reveals)."""
+    item = application.item
+    return pii_fields(item.form_schema or {}, item.form_ui or {}, application.form_data)
 
 
 def application_materials(actor: Actor, application: Application) -> list[ApplicationMaterial]:
