@@ -8,6 +8,7 @@ yiwang audit seal          seal the committed audit rows into the chain now (the
 yiwang worker              run the task worker (django-tasks database backend)
 yiwang backup [-o F]       database, uploaded files and data store in one archive with checksums
 yiwang restore F           restore such an archive into an empty installation and verify it
+yiwang files prune         delete uploads attached to nothing after the grace period (the worker does it hourly)
 yiwang openapi             print the OpenAPI document
 yiwang <django command>    any other management command (migrate, createsuperuser, …)
 """
@@ -23,6 +24,7 @@ ALIASES = {
     ("audit", "seal"): ["audit_seal"],
     ("backup",): ["backup"],
     ("restore",): ["restore"],
+    ("files", "prune"): ["files_prune"],
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.response import HttpResponseBase
@@ -18,8 +19,15 @@ from ninja.parser import Parser
 
 from yiwang import __version__
 from yiwang.core.api_schemas import ERROR_DESCRIPTIONS, ErrorEnvelope, error_schema_ref
-from yiwang.core.errors import DomainError, InvalidInput
+from yiwang.core.characters import (
+    INVALID_CHARACTERS_CODE,
+    INVALID_CHARACTERS_MESSAGE,
+    has_invalid_characters,
+    invalid_characters_error,
+)
+from yiwang.core.errors import DomainError
 from yiwang.identity.api_auth import ApiTokenAuth, SessionAuth
+from yiwang.web.guards import framework_refusal
 
 UNSAFE_METHODS = {"post", "put", "patch", "delete"}
 
@@ -40,9 +48,9 @@ class YiwangAPI(NinjaAPI):
 
 def document_shared_errors(schema: dict[str, Any]) -> None:
     """Add the answers every operation shares to the OpenAPI: 401 where credentials are required,
-    422 and 400 where there is any input (malformed, not JSON, or holding a NUL character), 403
-    (CSRF) on unsafe methods a session may call; and give every documented envelope its Chinese
-    description."""
+    422 and 400 where there is any input (malformed, not JSON, or holding a NUL character or a lone
+    surrogate), 413 where there is a body, 403 (CSRF) on unsafe methods a session may call; and give
+    every documented envelope its Chinese description."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
     components.setdefault("ErrorEnvelope", ErrorEnvelope.model_json_schema())
     envelope_content = {"application/json": {"schema": error_schema_ref()}}
@@ -54,7 +62,9 @@ def document_shared_errors(schema: dict[str, Any]) -> None:
                 if method in UNSAFE_METHODS:
                     shared.append(403)
             if operation.get("parameters") or operation.get("requestBody"):
-                shared += [400, 422]  # 400: a NUL character anywhere, or a body that is not JSON
+                shared += [400, 422]  # 400: NUL or a lone surrogate anywhere, or a body that is not JSON
+            if operation.get("requestBody"):
+                shared.append(413)  # a body over DATA_UPLOAD_MAX_MEMORY_SIZE (or an upload over its limit)
             responses = operation.setdefault("responses", {})
             for status in shared:
                 responses.setdefault(status, {"content": envelope_content})
@@ -64,48 +74,38 @@ def document_shared_errors(schema: dict[str, Any]) -> None:
                     response["description"] = ERROR_DESCRIPTIONS[int(status)]
 
 
-NUL_MESSAGE = "请求中含有不允许的控制字符（NUL）"
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
 class YiwangParser(Parser):
-    """Ninja's JSON/query parser, refusing NUL characters: no field may carry one (PostgreSQL cannot
-    store it in text), so they are turned away at the door with a 400 rather than failing deep down."""
+    """Ninja's JSON/query/form parser, refusing NUL characters and lone UTF-16 surrogates
+    (`core.characters`): no field may carry one (PostgreSQL cannot store NUL; a lone surrogate, which
+    `json.loads` accepts, cannot be encoded at all), so they are turned away at the door with a 400
+    rather than failing deep down."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         data = super().parse_body(request)
-        if _has_nul(data):
-            raise InvalidInput(NUL_MESSAGE, code="invalid_characters")
+        if has_invalid_characters(data):
+            raise invalid_characters_error()
         return data
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
         result = super().parse_querydict(data, list_fields, request)
-        if _has_nul(result):
-            raise InvalidInput(NUL_MESSAGE, code="invalid_characters")
+        if has_invalid_characters(result):
+            raise invalid_characters_error()
         return result
 
 
 def _guarded(pattern: URLPattern | URLResolver) -> URLPattern | URLResolver:
-    """Wrap one API view: a NUL in the path is refused, and the plain-text 405 Ninja answers for a
-    method the path does not serve becomes the envelope (keeping the Allow header)."""
+    """Wrap one API view: a NUL (or a lone surrogate) in the path is refused, and the plain-text 405
+    Ninja answers for a method the path does not serve becomes the envelope (keeping the Allow
+    header)."""
     if not isinstance(pattern, URLPattern):
         return pattern
     view = pattern.callback
 
     def guarded(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if "\x00" in request.path_info:
-            return envelope(request, 400, "invalid_characters", NUL_MESSAGE)
+        if has_invalid_characters(request.path_info):
+            return envelope(request, 400, INVALID_CHARACTERS_CODE, INVALID_CHARACTERS_MESSAGE)
         response = view(request, *args, **kwargs)
         if not isinstance(response, HttpResponseNotAllowed):
             return response
@@ -125,7 +125,8 @@ api = YiwangAPI(
     version="1",
     description=(
         "示范市一网通平台开放接口。错误统一返回 {code, message, details}。"
-        "任何参数和请求体中的字符串都不得包含 NUL 控制字符（返回 400 invalid_characters）。"
+        "任何参数和请求体中的字符串都不得包含 NUL 控制字符或不成对的 UTF-16 代理码元（返回 400 invalid_characters）；"
+        "请求体过大返回 413 payload_too_large。"
     ),
     auth=[SessionAuth(), ApiTokenAuth()],
     parser=YiwangParser(),
@@ -152,6 +153,14 @@ def _validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRe
 def _django_validation_error(request: HttpRequest, exc: DjangoValidationError) -> HttpResponse:
     details = exc.message_dict if hasattr(exc, "error_dict") else exc.messages
     return envelope(request, 400, "invalid_input", "；".join(exc.messages), details)
+
+
+@api.exception_handler(SuspiciousOperation)
+def _framework_refusal(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    """What Django refuses while Ninja reads the request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE: 413
+    `payload_too_large`; too many fields or files) — in Chinese, as the web's handler400 does."""
+    status, code, _, message = framework_refusal(exc)
+    return envelope(request, status, code, message)
 
 
 @api.exception_handler(AuthenticationError)

@@ -9,6 +9,11 @@ admin.site.site_header = "一网 · 平台管理"
 admin.site.site_title = "一网平台管理"
 admin.site.index_title = "主数据与配置"
 
+# What Django itself refuses (body too large, bad Host, …) and unexpected errors: the Chinese page, or
+# the error envelope under /api/ (web.guards).
+handler400 = "yiwang.web.guards.bad_request"
+handler500 = "yiwang.web.guards.server_error"
+
 urlpatterns = [
     path("healthz", web_views.healthz, name="healthz"),
     path("readyz", web_views.readyz, name="readyz"),

@@ -28,9 +28,13 @@ class FileOut(Schema):
 
 @router.post(
     "/",
-    response={201: FileOut, **errors(400, 403, 413)},
+    response={201: FileOut, **errors(400, 403, 413, 429)},
     summary="上传附件",
-    description="multipart 上传一个文件；检查大小上限和真实文件类型，返回 SHA-256 与 SM3 摘要。",
+    description=(
+        "multipart 上传一个文件；检查大小上限和真实文件类型，返回 SHA-256 与 SM3 摘要。"
+        "每个用户的上传频率和尚未使用的文件总量有上限（429 too_many_requests / upload_quota_exceeded）；"
+        "上传后一直未被任何业务使用的文件会在宽限期（默认 24 小时）后自动删除。"
+    ),
 )
 def upload_file(request: HttpRequest, file: File[UploadedFile]) -> Status[StoredFile]:
     return Status(201, file_store(actor=request.auth, upload=file))  # type: ignore[attr-defined]

@@ -25,11 +25,11 @@ import os
 import re
 import unicodedata
 import uuid
-import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 from typing import IO, TYPE_CHECKING, Any
 
@@ -46,10 +46,10 @@ from django.utils import timezone
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from yiwang.core.models import Organization, StoredFile
+from yiwang.core.spreadsheets import archive_inspect
+from yiwang.core.uploads import unattached, upload_quota_check, upload_rate_check
 
 if TYPE_CHECKING:
-    from datetime import datetime
-
     from yiwang.identity.actor import Actor
     from yiwang.identity.models import User
 
@@ -127,13 +127,16 @@ def _extension_type(name: str) -> str | None:
 
 
 def _zip_type(handle: IO[bytes]) -> str | None:
-    """Tell apart the zip-based formats by their required members: OOXML and OFD (GB/T 33190)."""
+    """Tell apart the zip-based formats by their required members: OOXML and OFD (GB/T 33190). A zip
+    declaring more members than `YIWANG_ARCHIVE_MAX_MEMBERS` is refused (413 `archive_too_large`)."""
     try:
         handle.seek(0)
-        with zipfile.ZipFile(handle) as archive:
-            names = set(archive.namelist())
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        return None
+        # The directory's size is checked before zipfile reads it all (YIWANG_ARCHIVE_MAX_MEMBERS).
+        names = {info.filename for info in archive_inspect(handle)}
+    except InvalidInput as error:
+        if error.code == "archive_invalid":
+            return None
+        raise
     if "[Content_Types].xml" in names:
         if any(n.startswith("word/") for n in names):
             return DOCX
@@ -293,11 +296,11 @@ def files_discarded_on_error() -> Iterator[None]:
         _written_keys.reset(token)
 
 
-def files_delete(files: Iterable[StoredFile]) -> int:
+def files_delete(files: Iterable[StoredFile], *, storage: Storage | None = None) -> int:
     """Delete stored files nothing else refers to: their rows now, their bytes once the caller's
     transaction commits (a rollback keeps both). A file still referred to (another application's
     material, an attachment, a result) is kept. Returns how many were deleted."""
-    storage = _storage()
+    storage = storage or _storage()
     deleted = 0
     for stored in files:
         try:
@@ -308,6 +311,63 @@ def files_delete(files: Iterable[StoredFile]) -> int:
         transaction.on_commit(partial(storage.delete, stored.storage_key))
         deleted += 1
     return deleted
+
+
+@dataclass(frozen=True)
+class PruneResult:
+    deleted: int
+    bytes: int
+    cutoff: datetime
+    more: bool  # the run stopped at its limit: more files are waiting
+
+
+def files_prune(
+    *,
+    actor: Any,
+    now: datetime | None = None,
+    grace_hours: float | None = None,
+    limit: int = 1000,
+    dry_run: bool = False,
+) -> PruneResult:
+    """Delete up to `limit` stored files that nothing refers to (`core.uploads.unattached`: any
+    foreign key or many-to-many field of any model) and that were stored more than `grace_hours`
+    (default `YIWANG_UPLOAD_GRACE_HOURS`) ago — uploads never used, materials replaced in a draft, the
+    files of a lost idempotency race. One transaction and ONE audit row (`file.prune`, listing the
+    files) per run that deletes anything; the bytes go once it commits. A file that gets attached
+    meanwhile is kept (rows locked and checked again; on PostgreSQL a row being attached is skipped).
+    `dry_run` only counts. Run by the worker every `YIWANG_FILE_PRUNE_SECONDS` and by
+    `yiwang files prune`."""
+    grace = float(settings.YIWANG_UPLOAD_GRACE_HOURS if grace_hours is None else grace_hours)
+    cutoff = (now or timezone.now()) - timedelta(hours=grace)
+    candidates = unattached(StoredFile.objects.filter(created_at__lt=cutoff)).order_by("pk")
+    if dry_run:
+        rows = list(candidates.values_list("size", flat=True)[: limit + 1])
+        return PruneResult(len(rows[:limit]), sum(rows[:limit]), cutoff, len(rows) > limit)
+    storage = _storage()
+    with transaction.atomic():
+        locked = candidates.select_for_update(skip_locked=True, of=("self",))
+        files = list(locked[: limit + 1])
+        more = len(files) > limit
+        files = files[:limit]
+        deleted = [stored for stored in files if files_delete([stored], storage=storage)]
+        if deleted:
+            total = sum(stored.size for stored in deleted)
+            audit_record(
+                actor=actor,
+                action="file.prune",
+                summary=f"清理 {len(deleted)} 个未关联任何业务的附件（上传超过 {grace:g} 小时）",
+                data={
+                    "count": len(deleted),
+                    "bytes": total,
+                    "grace_hours": grace,
+                    "stored_before": cutoff.isoformat(),
+                    "files": [
+                        {"uid": str(s.uid), "size": s.size, "sha256": s.sha256, "owner": s.owner_id}
+                        for s in deleted
+                    ],
+                },
+            )
+    return PruneResult(len(deleted), sum(s.size for s in deleted), cutoff, more)
 
 
 def file_audit_data(stored: StoredFile) -> dict[str, Any]:
@@ -331,15 +391,23 @@ def file_store(
     content_type: str | None = None,
     organization: Organization | None = None,
     audit: bool = True,
+    uploaded: bool = True,
 ) -> StoredFile:
     """Check and store one upload; returns the new `StoredFile`. `audit=False` for a document an
     action generates and audits itself (its row names the file: `file_audit_data`).
+    `uploaded=False` for content the platform generated (a notice, a result, an error report): the
+    user's upload rate and quota (`core.uploads`) apply only to what users upload.
 
     `upload` is a Django `UploadedFile` (or any `File`), or `bytes` together with `name=`
     (and optionally `content_type=`). Raises InvalidInput with code `file_empty`,
-    `file_too_large` (HTTP 413) or `file_type_not_allowed`; nothing is stored then."""
+    `file_too_large` (HTTP 413) or `file_type_not_allowed`, or — for an upload — HTTP 429
+    `too_many_requests` / `upload_quota_exceeded`; nothing is stored then."""
     if not getattr(actor, "is_authenticated", False) and not getattr(actor, "is_system", False):
         raise PermissionDenied("请先登录后再上传文件", code="unauthenticated")
+    user = getattr(actor, "user", None)
+    limited_user = user.pk if uploaded and user is not None and user.pk else None
+    if limited_user is not None:
+        upload_rate_check(limited_user)
     if isinstance(upload, bytes | bytearray):
         handle: File[Any] = ContentFile(bytes(upload), name=name or "")
         declared = content_type
@@ -348,6 +416,8 @@ def file_store(
         declared = content_type if content_type is not None else getattr(upload, "content_type", None)
     display_name = clean_filename(name or getattr(handle, "name", "") or "")
     digest, real_type = _check(handle, display_name=display_name, declared=declared)
+    if limited_user is not None:
+        upload_quota_check(limited_user, digest.size)
 
     storage = _storage()
     handle.seek(0)
@@ -518,15 +588,30 @@ def file_content(stored: StoredFile) -> File[Any]:
         raise FileContentMissing("文件内容缺失，请联系管理员", code="file_content_missing") from None
 
 
-def file_response(stored: StoredFile) -> FileResponse:
+# Types a page may show in place (`file_response(..., inline=True)`): PDFs in a frame, images.
+INLINE_TYPES = frozenset({"application/pdf", "image/jpeg", "image/png"})
+
+
+def file_response(stored: StoredFile, *, inline: bool = False) -> FileResponse:
     """Stream a file the actor may open (see `file_open_for`) as an attachment.
 
     `Content-Disposition` carries the name RFC 5987-encoded (filename*=UTF-8''…) for Chinese
-    names; the browser must neither sniff the type nor run the content."""
+    names; the browser must neither sniff the type nor run the content.
+
+    `inline=True` (a preview on one of our pages) serves a PDF or an image (`INLINE_TYPES`, the type
+    checked from the content when stored) `inline`, framable by our own pages only
+    (`frame-ancestors 'self'`, `X-Frame-Options: SAMEORIGIN`); a PDF is not sandboxed, as the
+    browser's PDF viewer does not run in a sandbox. Any other type is still an attachment."""
+    inline = inline and stored.content_type in INLINE_TYPES
     response = FileResponse(
-        file_content(stored), as_attachment=True, filename=stored.name, content_type=stored.content_type
+        file_content(stored), as_attachment=not inline, filename=stored.name, content_type=stored.content_type
     )
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    if inline:
+        sandbox = "" if stored.content_type == "application/pdf" else "; sandbox"
+        response["Content-Security-Policy"] = f"default-src 'none'; frame-ancestors 'self'{sandbox}"
+        response["X-Frame-Options"] = "SAMEORIGIN"
+    else:
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -1,6 +1,6 @@
 """Background tasks of the kernel (django-tasks): run by `yiwang worker`, inline in tests.
 
-Periodic work (the audit sealer here, the workflow timer in `workflow.tasks`) is a task that
+Periodic work (the audit sealer and the pruning of unattached files here, the workflow timer in `workflow.tasks`) is a task that
 enqueues its own next run: `ensure_scheduled` starts one chain per task when a worker starts, and
 `schedule_next` keeps it going."""
 
@@ -14,6 +14,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from yiwang.core.audit import audit_seal
+from yiwang.core.files import files_prune
 from yiwang.core.notifications import deliver_outbound
 
 
@@ -56,3 +57,16 @@ def audit_seal_task(reschedule: bool = False) -> int:
     if reschedule:
         schedule_next(audit_seal_task, setting="YIWANG_AUDIT_SEAL_SECONDS", default=5)
     return sealed
+
+
+@task()
+def files_prune_task(reschedule: bool = False) -> int:
+    """Delete stored files attached to nothing for longer than `YIWANG_UPLOAD_GRACE_HOURS`
+    (`core.files.files_prune`, one audit row per run that deletes anything); with `reschedule=True`
+    again after `YIWANG_FILE_PRUNE_SECONDS` (default 3600)."""
+    from yiwang.identity.actor import Actor  # the kernel's tasks load before the accounts app is ready
+
+    result = files_prune(actor=Actor.system())
+    if reschedule:
+        schedule_next(files_prune_task, setting="YIWANG_FILE_PRUNE_SECONDS", default=3600)
+    return result.deleted

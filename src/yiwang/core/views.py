@@ -31,7 +31,8 @@ def file_download(request: HttpRequest, uid: UUID) -> HttpResponseBase:
         stored = file_open_for(actor_from_request(request), uid)
     except NotFound:
         raise Http404("文件不存在或无权访问") from None
-    return file_response(stored)
+    # ?inline=1: a page previews a PDF or an image in place (other types still download).
+    return file_response(stored, inline=request.GET.get("inline") == "1")
 
 
 def _notification_context(request: HttpRequest) -> dict[str, object]:

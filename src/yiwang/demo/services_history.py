@@ -29,10 +29,11 @@ Invariants the bulk writer preserves (tested against the engine in `demo/tests/t
   the same required fields (补正 reason and materials, 不予受理 reason, 审查 comment, decision text …);
   即办件 complete on acceptance with 审查通过 → 准予许可 → 办结送达 by the system at the same moment,
   as `services.actions.applications` does.
-* Application: status = the instance state, `accepted_at` (time of 受理), `due_at` (the instance's
-  deadline), `completed_at`, `completed_on_time` (completed by the deadline), `decision_text`,
-  application number 实施编码 + yyyymmdd + 4-digit daily sequence, with `ApplicationSequence`
-  advanced past every number used (later real submissions continue the sequence).
+* Application: status = the instance state (as `Application.status_for_state` shows it: a review's
+  退回补正 is 待补正), `accepted_at` (time of 受理), `due_at` (the instance's deadline), `completed_at`,
+  `completed_on_time` (completed by the deadline), `decision_text`, application number 实施编码 +
+  yyyymmdd + 4-digit daily sequence, with `ApplicationSequence` advanced past every number used
+  (later real submissions continue the sequence).
 * No audit row per application and no in-app messages (they would be 40,000 rows of noise): one
   `demo.seed` audit row records the stage. Upload materials of historical applications carry no file
   (archived originals); e-licence and shared-data materials have file-less rows as in a real
@@ -864,7 +865,7 @@ def write_history(
         application = Application(
             application_no=number, item=item, applicant=applicant, person=person, enterprise=enterprise,
             organization=item.organization, region=item.region,
-            status=inst.state if inst.state in Application.Status.values else Application.Status.REVIEWING,
+            status=Application.status_for_state(inst.state, completed=completed),
             channel=plan.channel, form_data=form_data(item, plan, applicant, person, enterprise),
             idempotency_key=plan.key, submitted_at=started, accepted_at=played.accepted_at,
             completed_at=inst.completed_at, due_at=inst.deadline,

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_ipv46_address
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from yiwang.core.models import Enterprise, Organization, Person
 from yiwang.core.validators import validate_id_number, validate_mobile
 from yiwang.identity.actor import Actor
 from yiwang.identity.api_auth import hash_token
+from yiwang.identity.lockout import forget_failures
 from yiwang.identity.models import ApiToken, EnterpriseAuthorization, Membership, Role, User
 from yiwang.identity.permissions import (
     MANAGE_ACCOUNTS,
@@ -29,6 +31,7 @@ from yiwang.identity.permissions import (
     can_grant_permissions,
     can_manage_token,
 )
+from yiwang.identity.token_scopes import TokenScope, clean_scopes
 from yiwang.identity.validators import validate_permission_list
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]{3,29}$")
@@ -450,8 +453,24 @@ def enterprise_authorization_revoke(
     return authorization
 
 
+def _tokens_revoked(user: User) -> list[str]:
+    """Revoke every API token of `user` not yet revoked (inside the caller's transaction, whose one
+    audit row names them); returns their prefixes."""
+    live = ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True)
+    prefixes = sorted(live.values_list("prefix", flat=True))
+    if prefixes:
+        now = timezone.now()
+        ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=now, updated_at=now)
+    return prefixes
+
+
+def _revoked_summary(prefixes: list[str]) -> str:
+    return f"，并撤销其 {len(prefixes)} 个 API 令牌" if prefixes else ""
+
+
 def password_change(*, actor: Actor, old: str, new: str) -> User:
-    """Change the actor's own password; the new one must satisfy the password policy."""
+    """Change the actor's own password; the new one must satisfy the password policy. Every API
+    token of the account is revoked with it (a leaked password may have made them)."""
     user = _require_login(actor)
     if not user.check_password(old or ""):
         raise InvalidInput("原密码不正确", code="wrong_password", details={"old": ["原密码不正确"]})
@@ -463,18 +482,69 @@ def password_change(*, actor: Actor, old: str, new: str) -> User:
     with transaction.atomic():
         user.set_password(new)
         user.save(update_fields=["password"])
-        audit_record(actor=actor, action="identity.password_changed", obj=user, summary=f"{user} 修改了密码")
+        revoked = _tokens_revoked(user)
+        audit_record(
+            actor=actor,
+            action="identity.password_changed",
+            obj=user,
+            summary=f"{user} 修改了密码{_revoked_summary(revoked)}",
+            data={"tokens_revoked": revoked},
+        )
+    return user
+
+
+def account_password_set(*, actor: Actor, user: User, password: str | None) -> User:
+    """An account manager sets another account's password (`None`: password login disabled), as
+    the admin's 「修改密码」 page does. Every API token of the account is revoked with it."""
+    if not actor.has_perm(MANAGE_ACCOUNTS) or (user.is_superuser and not actor.is_superuser):
+        raise PermissionDenied("没有管理该账号的权限", code="permission_denied")
+    if password is not None:
+        _check_password(password, user)
+    with transaction.atomic():
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
+        user.save(update_fields=["password"])
+        revoked = _tokens_revoked(user)
+        audit_record(
+            actor=actor,
+            action="identity.password_set",
+            obj=user,
+            summary=(f"重设 {user} 的密码" if password is not None else f"停用 {user} 的密码登录")
+            + _revoked_summary(revoked),
+            data={"usable": password is not None, "tokens_revoked": revoked},
+        )
     return user
 
 
 # --------------------------------------------------------------------------- API tokens
 
 
-def api_token_create(*, actor: Actor, name: str, days: int | None = None) -> tuple[ApiToken, str]:
-    """Create an API token for the actor. Returns the token and its plaintext, shown only this once."""
+def _require_token_management(actor: Actor) -> None:
+    """A request made with an API token manages tokens only when that token has the `tokens` scope."""
+    if actor.token_scopes is not None and not TokenScope.of(actor.token_scopes).manages_tokens:
+        raise PermissionDenied(
+            "该 API 令牌不能创建或撤销令牌：创建时需勾选「管理令牌」权限范围（tokens）",
+            code="token_scope_tokens",
+        )
+
+
+def api_token_create(
+    *, actor: Actor, name: str, days: int | None = None, scopes: list[str] | None = None
+) -> tuple[ApiToken, str]:
+    """Create an API token for the actor with `scopes` (`identity.token_scopes`; none: every domain,
+    no token management). Returns the token and its plaintext, shown only this once. Through an API
+    token, only with the `tokens` scope and never wider than that token."""
     user = _require_login(actor)
     if user.kind != User.Kind.STAFF and not user.is_superuser:
         raise PermissionDenied("只有工作人员账号可以创建 API 令牌", code="permission_denied")
+    _require_token_management(actor)
+    scopes = clean_scopes(scopes)
+    if actor.token_scopes is not None and not TokenScope.of(actor.token_scopes).covers(TokenScope.of(scopes)):
+        raise PermissionDenied(
+            "通过 API 令牌创建的令牌，权限范围不能超出该令牌本身", code="token_scope_escalation"
+        )
     name = (name or "").strip()
     if not name:
         raise InvalidInput("请填写令牌用途", code="token_name_required", details={"name": ["必填"]})
@@ -503,6 +573,7 @@ def api_token_create(*, actor: Actor, name: str, days: int | None = None) -> tup
             name=name,
             prefix=plaintext[:8],
             token_hash=hash_token(plaintext),
+            scopes=scopes,
             expires_at=now + timedelta(days=days),
         )
         audit_record(
@@ -510,7 +581,7 @@ def api_token_create(*, actor: Actor, name: str, days: int | None = None) -> tup
             action="identity.api_token_created",
             obj=token,
             summary=f"创建 API 令牌「{name}」",
-            data={"name": name, "prefix": token.prefix, "expires_at": token.expires_at},
+            data={"name": name, "prefix": token.prefix, "expires_at": token.expires_at, "scopes": scopes},
         )
     return token, plaintext
 
@@ -519,6 +590,7 @@ def api_token_revoke(*, actor: Actor, token: ApiToken) -> ApiToken:
     """Revoke an API token (one's own; account managers may revoke anybody's)."""
     if not can_manage_token(actor, token):
         raise NotFound("API 令牌不存在", code="token_not_found")
+    _require_token_management(actor)
     with transaction.atomic():
         locked = ApiToken.objects.select_for_update().get(pk=token.pk)
         if locked.revoked_at is not None:
@@ -554,20 +626,74 @@ def logout_record(*, actor: Actor) -> None:
         audit_record(actor=actor, action="identity.logout", obj=user, summary=f"{user} 退出登录")
 
 
-def account_lock_record(*, actor: Actor, login_name: str, user: User | None, during_lockout: bool) -> None:
-    """Audit a lockout: the failure that locked the account, or an attempt while it is locked."""
+def account_lock_record(
+    *,
+    actor: Actor,
+    login_name: str,
+    user: User | None,
+    during_lockout: bool,
+    rule: str = "",
+    locked_until: datetime | None = None,
+) -> None:
+    """Audit a lockout: the failure that locked (the account from this address, or the address
+    itself), or an attempt while locked. The actor carries the client's address."""
     action = "identity.login_blocked" if during_lockout else "identity.account_locked"
-    summary = (
-        f"账号 {login_name} 锁定期间尝试登录" if during_lockout else f"账号 {login_name} 因多次密码错误被锁定"
-    )
+    if during_lockout:
+        summary = f"账号 {login_name} 锁定期间尝试登录"
+    elif rule == "address":
+        summary = f"网络地址 {actor.ip_address or '未知'} 登录失败次数过多，暂停登录"
+    else:
+        summary = f"账号 {login_name} 因多次密码错误被锁定"
     with transaction.atomic():
         audit_record(
             actor=actor,
             action=action,
             obj=user,
             summary=summary,
-            data={"login_name": login_name[:150], "failure_limit": settings.AXES_FAILURE_LIMIT},
+            data={
+                "login_name": login_name[:150],
+                "failure_limit": settings.AXES_FAILURE_LIMIT,
+                "rule": rule,
+                "locked_until": locked_until,
+            },
         )
+
+
+def account_unlock(*, actor: Actor, user: User) -> int:
+    """解除登录锁定: forget the account's counted login failures from every address, so it may log in
+    again at once and its next lock is a first one again. Returns how many records were cleared."""
+    if not actor.has_perm(MANAGE_ACCOUNTS):
+        raise PermissionDenied("没有管理账号的权限", code="permission_denied")
+    with transaction.atomic():
+        cleared = forget_failures(username=user.username)
+        audit_record(
+            actor=actor,
+            action="identity.account_unlocked",
+            obj=user,
+            summary=f"解除 {user} 的登录锁定",
+            data={"username": user.username, "cleared": cleared},
+        )
+    return cleared
+
+
+def login_address_unlock(*, actor: Actor, address: str) -> int:
+    """Lift the per-address login throttle (and every account lock) for one client address."""
+    if not actor.has_perm(MANAGE_ACCOUNTS):
+        raise PermissionDenied("没有管理账号的权限", code="permission_denied")
+    address = (address or "").strip()
+    try:
+        validate_ipv46_address(address)
+    except DjangoValidationError as exc:
+        raise InvalidInput("请填写有效的 IP 地址", code="address_invalid") from exc
+    with transaction.atomic():
+        cleared = forget_failures(address=address)
+        audit_record(
+            actor=actor,
+            action="identity.login_address_unlocked",
+            summary=f"解除网络地址 {address} 的登录限制",
+            data={"address": address, "cleared": cleared},
+        )
+    return cleared
 
 
 # --------------------------------------------------------------------------- admin
@@ -591,12 +717,18 @@ def admin_save(*, actor: Actor, obj: models.Model, created: bool, changed_fields
     with transaction.atomic():
         obj.save()
         label = obj._meta.model_name
+        data: dict[str, Any] = {"model": label, "fields": sorted(changed_fields)}
+        summary = f"{'新增' if created else '修改'}{obj._meta.verbose_name}：{obj}"
+        if isinstance(obj, User) and not created and "is_active" in changed_fields and not obj.is_active:
+            # A disabled account's API tokens are revoked for good (re-enabling does not revive them).
+            data["tokens_revoked"] = _tokens_revoked(obj)
+            summary += f"（停用账号{_revoked_summary(data['tokens_revoked'])}）"
         audit_record(
             actor=actor,
             action=f"identity.admin_{'created' if created else 'changed'}",
             obj=obj,
-            summary=f"{'新增' if created else '修改'}{obj._meta.verbose_name}：{obj}",
-            data={"model": label, "fields": sorted(changed_fields)},
+            summary=summary,
+            data=data,
         )
 
 

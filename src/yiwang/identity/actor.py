@@ -13,6 +13,7 @@ from django.core.cache import cache
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from yiwang.core.client_address import client_address
 from yiwang.identity.models import DataScope
 
 if TYPE_CHECKING:
@@ -81,6 +82,8 @@ class Actor:
     grants: list[Grant] = field(default_factory=list)
     enterprise_ids: frozenset[int] = frozenset()
     ip_address: str | None = None
+    # The scopes of the API token the request came with (identity.token_scopes); None: not a token.
+    token_scopes: tuple[str, ...] | None = None
 
     @classmethod
     def for_user(cls, user: Any, *, ip_address: str | None = None) -> Actor:
@@ -254,8 +257,6 @@ def actor_from_request(request: Any) -> Actor:
     """The Actor for a web request, built once per request."""
     cached = getattr(request, "_yiwang_actor", None)
     if cached is None:
-        cached = Actor.for_request_user(
-            getattr(request, "user", None), ip_address=request.META.get("REMOTE_ADDR")
-        )
+        cached = Actor.for_request_user(getattr(request, "user", None), ip_address=client_address(request))
         request._yiwang_actor = cached
     return cached

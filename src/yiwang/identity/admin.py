@@ -5,20 +5,28 @@ and every save goes through an audited action."""
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.forms import AdminPasswordChangeForm, AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.identity.actions import admin_delete, admin_save, api_token_revoke, membership_admin_save
-from yiwang.identity.actor import actor_from_request
+from yiwang.identity.actions import (
+    account_password_set,
+    account_unlock,
+    admin_delete,
+    admin_save,
+    api_token_revoke,
+    membership_admin_save,
+)
+from yiwang.identity.actor import Actor, actor_from_request
 from yiwang.identity.models import ApiToken, EnterpriseAuthorization, Membership, Role, User
 from yiwang.identity.permissions import MANAGE_ACCOUNTS, MANAGE_ROLES, can_grant_permissions
 from yiwang.identity.validators import validate_permission_list
@@ -76,6 +84,23 @@ class AccountChangeForm(UserChangeForm):
         fields = "__all__"
 
 
+# The actor of the admin's 「修改密码」 page while it runs, for the form's save (Django builds the form
+# with the user only). A context variable: one value per request, also under threads.
+_password_actor: ContextVar[Actor | None] = ContextVar("identity_admin_password_actor", default=None)
+
+
+class AccountPasswordForm(AdminPasswordChangeForm):
+    """The admin's password page, saved through the audited action (which revokes API tokens)."""
+
+    def save(self, commit: bool = True) -> Any:
+        actor = _password_actor.get()
+        if actor is None:
+            raise RuntimeError("AccountPasswordForm is saved only by UserAdmin.user_change_password")
+        usable = self.cleaned_data.get("set_usable_password", True)
+        password = self.cleaned_data.get("password1") if usable else None
+        return account_password_set(actor=actor, user=self.user, password=password)
+
+
 class MembershipInlineFormSet(BaseInlineFormSet):
     def clean(self) -> None:
         super().clean()
@@ -98,6 +123,10 @@ class MembershipInlineFormSet(BaseInlineFormSet):
     def save(self, commit: bool = True) -> list[Any]:
         actor = actor_from_request(self.request)  # type: ignore[attr-defined]
         saved = []
+        # What the admin's change message reads (Django's BaseModelFormSet.save sets the same).
+        self.new_objects: list[Any] = []
+        self.changed_objects: list[tuple[Any, list[str]]] = []
+        self.deleted_objects: list[Any] = []
         for form in self.forms:
             if not form.has_changed() or not form.cleaned_data or form in self.deleted_forms:
                 continue
@@ -110,9 +139,14 @@ class MembershipInlineFormSet(BaseInlineFormSet):
                 created=created,
             )
             saved.append(membership)
+            if created:
+                self.new_objects.append(membership)
+            else:
+                self.changed_objects.append((membership, form.changed_data))
         for form in self.deleted_forms:
             if form.instance.pk:
                 admin_delete(actor=actor, obj=form.instance)
+                self.deleted_objects.append(form.instance)
         return saved
 
 
@@ -150,6 +184,8 @@ class MembershipInline(admin.TabularInline):
 class UserAdmin(PermissionedAdmin, DjangoUserAdmin):
     form = AccountChangeForm
     add_form = AccountCreationForm
+    change_password_form = AccountPasswordForm
+    actions = ["unlock_logins"]
     fieldsets = (
         (None, {"fields": ("username", "password", "kind")}),
         (_("个人信息"), {"fields": ("display_name", "phone", "email", "person")}),
@@ -201,6 +237,21 @@ class UserAdmin(PermissionedAdmin, DjangoUserAdmin):
 
     def get_inline_instances(self, request: HttpRequest, obj: Any = None) -> list[Any]:
         return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def user_change_password(self, request: HttpRequest, id: str, form_url: str = "") -> HttpResponse:
+        token = _password_actor.set(actor_from_request(request))
+        try:
+            return super().user_change_password(request, id, form_url)
+        finally:
+            _password_actor.reset(token)
+
+    @admin.action(description=_("解除登录锁定"))
+    def unlock_logins(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        actor = actor_from_request(request)
+        users = list(queryset)
+        for user in users:
+            account_unlock(actor=actor, user=user)
+        self.message_user(request, f"已解除 {len(users)} 个账号的登录锁定", level=messages.SUCCESS)
 
 
 class RoleForm(ModelForm):
@@ -267,7 +318,16 @@ class EnterpriseAuthorizationAdmin(PermissionedAdmin):
 class ApiTokenAdmin(PermissionedAdmin):
     """Tokens are created by their owners (the plaintext is shown once); here they are only viewed or revoked."""
 
-    list_display = ("name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")
+    list_display = (
+        "name",
+        "user",
+        "prefix",
+        "scopes",
+        "created_at",
+        "expires_at",
+        "last_used_at",
+        "revoked_at",
+    )
     list_filter = ("revoked_at",)
     search_fields = ("name", "prefix", "user__username")
     list_select_related = ("user",)
@@ -277,6 +337,7 @@ class ApiTokenAdmin(PermissionedAdmin):
         "name",
         "prefix",
         "token_hash",
+        "scopes",
         "created_at",
         "expires_at",
         "last_used_at",

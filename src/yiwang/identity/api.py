@@ -41,7 +41,9 @@ def token_list(request: HttpRequest) -> Any:
     summary="创建 API 令牌（明文只返回一次）",
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
-    token, plaintext = api_token_create(actor=_actor(request), name=payload.name, days=payload.days)
+    token, plaintext = api_token_create(
+        actor=_actor(request), name=payload.name, days=payload.days, scopes=payload.scopes
+    )
     return Status(201, {"token": token, "plaintext": plaintext})
 
 

@@ -1,4 +1,6 @@
-"""API authentication: the browser session (with CSRF) or a bearer API token. Both yield an Actor."""
+"""API authentication: the browser session (with CSRF) or a bearer API token. Both yield an Actor.
+
+A token's scopes (`identity.token_scopes`) are checked here, so every endpoint honours them."""
 
 from __future__ import annotations
 
@@ -11,13 +13,11 @@ from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 from ninja.utils import check_csrf
 
+from yiwang.core.client_address import client_address
 from yiwang.core.errors import PermissionDenied
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import ApiToken
-
-
-def client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR")
+from yiwang.identity.token_scopes import check_scopes
 
 
 def hash_token(token: str) -> str:
@@ -46,7 +46,7 @@ class SessionAuth(NinjaSessionAuth):
         user = super().authenticate(request, key)
         if user is None:
             return None
-        return Actor.for_request_user(user, ip_address=client_ip(request))
+        return Actor.for_request_user(user, ip_address=client_address(request))
 
 
 class ApiTokenAuth(HttpBearer):
@@ -61,6 +61,9 @@ class ApiTokenAuth(HttpBearer):
         now = timezone.now()
         if row is None or (row.expires_at and row.expires_at <= now) or not row.user.is_active:
             return None
+        check_scopes(row.scopes, method=request.method or "GET", path=request.path)
         if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=row.pk).update(last_used_at=now)
-        return Actor.for_request_user(row.user, ip_address=client_ip(request))
+        actor = Actor.for_request_user(row.user, ip_address=client_address(request))
+        actor.token_scopes = tuple(row.scopes or ())
+        return actor

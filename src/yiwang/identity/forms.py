@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
-from axes.helpers import get_failure_limit
 from django import forms
 from django.contrib.auth import authenticate
 from django.contrib.auth.forms import AuthenticationForm
@@ -12,14 +11,22 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from yiwang.identity.lockout import ADDRESS, LockState, first_lock, request_lock_state, retry_label
 from yiwang.identity.selectors import canonical_login_name
+from yiwang.identity.token_scopes import scope_choices
 
 
 def lockout_minutes() -> int:
-    from axes.helpers import get_cool_off
+    """The length of a first lock in minutes (a further one within a day lasts twice as long)."""
+    return round(first_lock().total_seconds() / 60)
 
-    cool_off = get_cool_off()
-    return round(cool_off.total_seconds() / 60) if cool_off else 0
+
+def lockout_message(state: LockState) -> str:
+    """「登录失败次数过多，请于 12:35 后重试」: what a locked login is told, with the time it ends."""
+    when = retry_label(state.locked_until) if state.locked_until is not None else ""
+    if state.rule == ADDRESS:
+        return gettext("当前网络登录失败次数过多，请于 %(time)s 后重试") % {"time": when}
+    return gettext("登录失败次数过多，请于 %(time)s 后重试，或联系管理员解除锁定") % {"time": when}
 
 
 class LoginForm(AuthenticationForm):
@@ -61,17 +68,13 @@ class LoginForm(AuthenticationForm):
 
     def _failure_error(self, username: str) -> ValidationError:
         request = self.request
-        if getattr(request, "axes_locked_out", False):
-            return ValidationError(
-                gettext("账号已锁定，请 %(minutes)d 分钟后再试或联系管理员") % {"minutes": lockout_minutes()},
-                code="locked",
-            )
-        failures = getattr(request, "axes_failures_since_start", None)
-        if failures is None:
+        if request is None or not hasattr(request, "axes_ip_address"):
             return ValidationError(self.error_messages["invalid_login"], code="invalid_login")
-        remaining = max(get_failure_limit(request, {"username": username}) - failures, 0)
+        state = request_lock_state(request, {"username": username})
+        if getattr(request, "axes_locked_out", False) or state.locked:
+            return ValidationError(lockout_message(state), code="locked")
         return ValidationError(
-            gettext("用户名或密码不正确，还可尝试 %(remaining)d 次") % {"remaining": remaining},
+            gettext("用户名或密码不正确，还可尝试 %(remaining)d 次") % {"remaining": state.remaining},
             code="invalid_login",
         )
 
@@ -99,3 +102,13 @@ class PasswordChangeForm(forms.Form):
 class TokenCreateForm(forms.Form):
     name = forms.CharField(label=_("用途"), max_length=100)
     days = forms.IntegerField(label=_("有效期（天）"), min_value=1, max_value=365, initial=90)
+    scopes = forms.MultipleChoiceField(
+        label=_("权限范围"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("不勾选业务域即可调用全部业务域的接口；令牌不能创建令牌，除非勾选「管理令牌」。"),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.MultipleChoiceField, self.fields["scopes"]).choices = scope_choices()

@@ -170,6 +170,14 @@ class ApiToken(TimeStampedModel):
     name = models.CharField(_("用途"), max_length=100)
     prefix = models.CharField(max_length=8, db_index=True)
     token_hash = models.CharField(max_length=64, unique=True)
+    scopes = models.JSONField(
+        _("权限范围"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "read 只读；业务域（如 services）仅限该域接口；tokens 可管理令牌。空：全部业务域，不能管理令牌"
+        ),
+    )
     expires_at = models.DateTimeField(_("过期时间"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)

@@ -56,6 +56,9 @@ class TokenOut(Schema):
     uid: UUID
     name: str
     prefix: str
+    scopes: list[str] = Field(
+        description="权限范围：read 只读；业务域（如 services）仅限该域；tokens 可管理令牌"
+    )
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None
@@ -66,6 +69,14 @@ class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100, description="用途，如「数据共享同步脚本」")
     days: Annotated[int, Field(ge=1, le=365), JSON_INTEGER] | None = Field(
         default=None, description="有效期（天），默认 90"
+    )
+    scopes: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description=(
+            "权限范围：read（只读）、业务域（如 services、workflow，仅限这些接口）、tokens（可创建、撤销令牌）；"
+            "不填则可调用全部业务域接口，但不能管理令牌。通过令牌创建令牌时，范围不能超出该令牌本身"
+        ),
     )
 
 

@@ -20,6 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from yiwang.core.client_address import client_address
 from yiwang.core.errors import DomainError
 from yiwang.identity.actions import (
     account_lock_record,
@@ -30,10 +31,17 @@ from yiwang.identity.actions import (
     password_change,
 )
 from yiwang.identity.actor import Actor, actor_from_request
-from yiwang.identity.api_auth import client_ip
-from yiwang.identity.forms import LoginForm, PasswordChangeForm, TokenCreateForm, lockout_minutes
+from yiwang.identity.forms import (
+    LoginForm,
+    PasswordChangeForm,
+    TokenCreateForm,
+    lockout_message,
+    lockout_minutes,
+)
+from yiwang.identity.lockout import ADDRESS, request_lock_state
 from yiwang.identity.models import User
 from yiwang.identity.selectors import profile_for, token_for, tokens_for, user_for_login_name
+from yiwang.identity.token_scopes import scope_labels
 
 
 def home_url_for(user: Any) -> str:
@@ -53,18 +61,21 @@ def lockout_response(
     *args: Any,
     **kwargs: Any,
 ) -> HttpResponse:
-    """django-axes' lockout page (AXES_LOCKOUT_CALLABLE): 403, in Chinese, and audited."""
+    """django-axes' lockout page (AXES_LOCKOUT_CALLABLE): 403, in Chinese, saying when to retry, audited."""
     login_name = str(get_client_username(request, credentials) or "")
-    failures = getattr(request, "axes_failures_since_start", None)
-    # The failure that reaches the limit locks the account; anything after it is an attempt while locked.
-    during_lockout = failures is None or failures > settings.AXES_FAILURE_LIMIT
+    state = request_lock_state(request, credentials)
+    # The failure that reaches a limit locks; anything after it is an attempt while locked.
+    during_lockout = not getattr(request, "yiwang_new_lock", False)
     account_lock_record(
-        actor=Actor(user=None, ip_address=client_ip(request)),
+        actor=Actor(user=None, ip_address=client_address(request)),
         login_name=login_name,
         user=user_for_login_name(login_name),
         during_lockout=during_lockout,
+        rule=state.rule,
+        locked_until=state.locked_until,
     )
-    return render(request, "identity/pages/locked.html", {"minutes": lockout_minutes()}, status=403)
+    context = {"message": lockout_message(state), "by_address": state.rule == ADDRESS}
+    return render(request, "identity/pages/locked.html", context, status=403)
 
 
 class LoginView(auth_views.LoginView):
@@ -82,7 +93,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form: LoginForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)
-        login_record(actor=Actor.for_user(form.get_user(), ip_address=client_ip(self.request)))
+        login_record(actor=Actor.for_user(form.get_user(), ip_address=client_address(self.request)))
         return response
 
 
@@ -120,10 +131,13 @@ def admin_login_view(request: HttpRequest) -> HttpResponse:
 def _render_profile(request: HttpRequest, *, status: int = 200, **extra: Any) -> HttpResponse:
     actor = actor_from_request(request)
     is_staff = getattr(actor.user, "kind", None) == User.Kind.STAFF or actor.is_superuser
+    tokens = list(tokens_for(actor=actor)[:50]) if is_staff else []
+    for token in tokens:
+        token.scope_labels = scope_labels(token.scopes)  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "profile": profile_for(actor=actor),
         "is_staff_account": is_staff,
-        "tokens": list(tokens_for(actor=actor)[:50]) if is_staff else [],
+        "tokens": tokens,
         "token_form": extra.pop("token_form", None) or TokenCreateForm(),
         "now": timezone.now(),
         **extra,
@@ -145,7 +159,10 @@ def token_create_view(request: HttpRequest) -> HttpResponse:
         return _render_profile(request, status=400, token_form=form)
     try:
         token, plaintext = api_token_create(
-            actor=actor_from_request(request), name=form.cleaned_data["name"], days=form.cleaned_data["days"]
+            actor=actor_from_request(request),
+            name=form.cleaned_data["name"],
+            days=form.cleaned_data["days"],
+            scopes=form.cleaned_data["scopes"],
         )
     except DomainError as exc:
         return _render_profile(request, status=exc.status, token_form=form, error=exc.message)

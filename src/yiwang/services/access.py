@@ -30,15 +30,18 @@ def can_view_application(actor: Actor, application: Application) -> bool:
 
 
 def application_file_visible(actor: Actor, stored: StoredFile) -> bool:
-    """File access rule: the materials, the result and the documents issued (attached to its history)
-    of an application the actor may see."""
+    """File access rule: the materials (and the versions a 补正 replaced), the result and the documents
+    issued (attached to its history) of an application the actor may see."""
     if actor.user is None:
         return False
     # The documents issued while handling it are attached to its history (补正材料告知书 …).
     instances = ProcessEvent.objects.filter(attachments=stored).values("instance_id")
     candidates = (
         Application.objects.filter(
-            Q(result_file=stored) | Q(materials__file=stored) | Q(process_instance_id__in=instances)
+            Q(result_file=stored)
+            | Q(materials__file=stored)
+            | Q(materials__previous_file=stored)
+            | Q(process_instance_id__in=instances)
         )
         .select_related("organization", "region")
         .distinct()[:20]

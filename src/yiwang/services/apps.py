@@ -44,6 +44,25 @@ class ServicesConfig(AppConfig):
         register_navigation(
             _("我的办件"), "services:my-applications", personas=("citizen", "enterprise"), order=30
         )
+        # Staff: the department's 办件箱, and 办件统计 for every role granted statistics.
+        from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
+
+        register_navigation(
+            _("办件箱"),
+            "services:staff-inbox",
+            personas=("staff",),
+            order=20,
+            permissions=(VIEW_APPLICATION,),
+            description=_("本部门的一网通办办件：受理、审查、决定、办结，按承诺时限标注红黄绿"),
+        )
+        register_navigation(
+            _("办件统计"),
+            "services:statistics",
+            personas=("staff",),
+            order=25,
+            permissions=(VIEW_STATISTICS,),
+            description=_("申报量、办结率、按时办结与超期情况，可按月份和部门查看并导出"),
+        )
 
         # The codes this app's code relies on: Application.Status mirrors the instance's state, and
         # the handling actions run these actions by code (publishing a version without one is refused).
@@ -54,6 +73,9 @@ class ServicesConfig(AppConfig):
         register_contract(
             DEFAULT_PROCESS,
             owner="一网通办",
-            states=[s for s in Application.Status.values if s != Application.Status.DRAFT],
+            states=[
+                *(s for s in Application.Status.values if s != Application.Status.DRAFT),
+                *Application.STATE_STATUSES,
+            ],
             actions=PROCESS_CONTRACT_ACTIONS,
         )

@@ -51,10 +51,17 @@ PROCESS_CONTRACT_ACTIONS = (
     "withdraw",
     "review",
     "return_for_correction",
+    "resubmit_to_review",
     "approve",
     "deny",
     "complete",
 )
+# The actions that ask the applicant for a 补正 (their events carry the notice: reason, materials).
+CORRECTION_ACTIONS = ("request_correction", "return_for_correction")
+# 提交补正材料: the applicant's action in each state that waits for a 补正, going back to the step that
+# asked for it (待受理 after the window's 补正, 审查中 after the reviewer's). An instance of an older
+# definition version, which knew only `correction`, resubmits to 待受理 as it always did.
+RESUBMIT_ACTIONS: dict[str, str] = {"correction": "resubmit", "review_correction": "resubmit_to_review"}
 
 # Everyday words people type → words of the catalogue (used by `services.search`; each key found in a
 # query adds the catalogue words as extra, slightly lower-weighted search terms).

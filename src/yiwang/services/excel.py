@@ -16,7 +16,9 @@ Sheet 「申请材料」 (optional):
   实施编码*, 材料编码*, 材料名称*, 必要性 (必要 / 容缺 / 情形), 适用情形, 材料来源 (申请人上传 / 电子证照 /
   共享数据), 电子证照类型, 共享数据资源, 材料格式 (pdf、jpg), 大小上限(MB), 份数, 填报须知, 排序.
 
-Import validates every row (formats, codes, the dictionary, the department, duplicates, permissions
+The workbook is read through the kernel's guarded reader (`core.spreadsheets`: archive and part
+sizes, declared ranges, row and cell limits, a time budget), so a hostile file fails fast with one
+Chinese error. Import validates every row (formats, codes, the dictionary, the department, duplicates, permissions
 and every publish rule) before writing anything; with any error nothing is imported and the errors
 come back row by row (sheet, row number, column, problem), also as an Excel report with a 错误说明
 column. Without errors `catalogue_import` creates each row (or, for an existing code, makes a new
@@ -27,21 +29,22 @@ from __future__ import annotations
 import io
 import json
 import re
-import zipfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.worksheet import Worksheet
 
 from yiwang.core import dictionaries
+from yiwang.core.characters import has_invalid_characters
+from yiwang.core.errors import InvalidInput
 from yiwang.core.forms.blank_excel import blank_workbook
 from yiwang.core.models import Organization
+from yiwang.core.spreadsheets import Spreadsheet, spreadsheet_open
 from yiwang.identity.actor import Actor
 from yiwang.services.constants import DEFAULT_PROCESS, THEMES
 from yiwang.services.models import ItemLevel, MaterialRequirement, ServiceItem
@@ -300,6 +303,8 @@ def _json_object(value: Any) -> dict[str, Any]:
         raise _RowInvalid(f"不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）") from exc
     if not isinstance(parsed, dict):
         raise _RowInvalid("应为 JSON 对象")
+    if has_invalid_characters(parsed):  # "\u0000" or a lone "\ud800" escape: json.loads takes both
+        raise _RowInvalid("含有不允许的字符（NUL 控制字符或不成对的 UTF-16 代理码元）")
     return parsed
 
 
@@ -313,17 +318,17 @@ def _bool(value: Any) -> bool:
 
 
 def _read_sheet(
-    sheet: Worksheet, columns: list[tuple[str, str, bool]], errors: list[RowError]
+    workbook: Spreadsheet, title: str, columns: list[tuple[str, str, bool]], errors: list[RowError]
 ) -> list[tuple[int, dict[str, Any]]] | None:
-    rows = sheet.iter_rows(values_only=True)
+    rows = workbook.rows(title)
     header = next(rows, None)
     if header is None:
-        errors.append(RowError(sheet.title, 1, "", "工作表为空，缺少表头"))
+        errors.append(RowError(title, 1, "", "工作表为空，缺少表头"))
         return None
     positions = {_text(h): i for i, h in enumerate(header) if _text(h)}
     missing = [h for _, h, required in columns if required and h not in positions]
     for name in missing:
-        errors.append(RowError(sheet.title, 1, name, f"缺少必填列「{name}」"))
+        errors.append(RowError(title, 1, name, f"缺少必填列「{name}」"))
     if missing:
         return None
     result: list[tuple[int, dict[str, Any]]] = []
@@ -331,7 +336,7 @@ def _read_sheet(
         if row is None or all(_text(v) == "" for v in row):
             continue
         if len(result) >= MAX_ROWS:
-            errors.append(RowError(sheet.title, number, "", f"一次最多导入 {MAX_ROWS} 行"))
+            errors.append(RowError(title, number, "", f"一次最多导入 {MAX_ROWS} 行"))
             break
         result.append(
             (
@@ -460,12 +465,32 @@ def _parse_material(row: int, raw: dict[str, Any], errors: list[RowError]) -> di
     return fields if len(errors) == start else None
 
 
-def _open(content: bytes, errors: list[RowError]) -> Any:
+NOT_A_WORKBOOK = "文件不是有效的 Excel 工作簿（.xlsx），请使用导出的模板填写后上传"
+
+
+def _file_error(error: InvalidInput) -> RowError:
+    """A refusal of the kernel's guarded reader (`core.spreadsheets`) as the file's one row error."""
+    return RowError("", 0, "", NOT_A_WORKBOOK if error.code == "spreadsheet_invalid" else error.message)
+
+
+def _read_workbook(
+    content: bytes, errors: list[RowError]
+) -> tuple[list[tuple[int, dict[str, Any]]] | None, list[tuple[int, dict[str, Any]]] | None]:
+    """The rows of both sheets, read through the kernel's guarded reader (archive, part sizes,
+    declared ranges, row and cell limits, time budget); (None, None) with the errors otherwise."""
     try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError, TypeError):
-        errors.append(RowError("", 0, "", "文件不是有效的 Excel 工作簿（.xlsx），请使用导出的模板填写后上传"))
-        return None
+        with spreadsheet_open(content) as workbook:
+            if ITEMS_SHEET not in workbook.sheet_names:
+                errors.append(RowError(ITEMS_SHEET, 0, "", f"缺少工作表「{ITEMS_SHEET}」"))
+                return None, None
+            item_rows = _read_sheet(workbook, ITEMS_SHEET, ITEM_COLUMNS, errors)
+            material_rows: list[tuple[int, dict[str, Any]]] | None = []
+            if MATERIALS_SHEET in workbook.sheet_names:
+                material_rows = _read_sheet(workbook, MATERIALS_SHEET, MATERIAL_COLUMNS, errors)
+    except InvalidInput as error:
+        errors.append(_file_error(error))
+        return None, None
+    return item_rows, material_rows
 
 
 def catalogue_plan(
@@ -477,18 +502,7 @@ def catalogue_plan(
     result = ImportResult()
     planned: list[PlannedItem] = []
     errors = result.errors
-    workbook = _open(content, errors)
-    if workbook is None:
-        return result, planned
-    sheet = workbook[ITEMS_SHEET] if ITEMS_SHEET in workbook.sheetnames else None
-    if sheet is None:
-        errors.append(RowError(ITEMS_SHEET, 0, "", f"缺少工作表「{ITEMS_SHEET}」"))
-        return result, planned
-    item_rows = _read_sheet(sheet, ITEM_COLUMNS, errors)
-    material_rows: list[tuple[int, dict[str, Any]]] | None = []
-    if MATERIALS_SHEET in workbook.sheetnames:
-        material_rows = _read_sheet(workbook[MATERIALS_SHEET], MATERIAL_COLUMNS, errors)
-    workbook.close()
+    item_rows, material_rows = _read_workbook(content, errors)
     if item_rows is None or material_rows is None:
         return result, planned
     if not item_rows:

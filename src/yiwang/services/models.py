@@ -221,6 +221,11 @@ class Application(TimeStampedModel):
         REFUSED = "refused", _("不予受理")
         WITHDRAWN = "withdrawn", _("已撤回")
 
+    # The process's states are the statuses, except these: a 补正 requested at the review step waits in
+    # a state of its own (its resubmission goes back to the reviewer, not to 待受理), and is 待补正 to
+    # everyone all the same.
+    STATE_STATUSES: ClassVar[dict[str, str]] = {"review_correction": Status.CORRECTION}
+
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     application_no = models.CharField(_("办件编号"), max_length=64, unique=True, null=True, blank=True)
     item = models.ForeignKey(
@@ -331,6 +336,17 @@ class Application(TimeStampedModel):
     def __str__(self) -> str:
         return self.application_no or f"草稿 {self.uid}"
 
+    @classmethod
+    def status_for_state(cls, state: str, *, completed: bool) -> str:
+        """The status of an application whose instance is in `state`: the state itself, or the status
+        it shows as (`STATE_STATUSES`); a state of a city's own (an added step) shows as 审查中 while
+        open and 已办结 once ended."""
+        if state in cls.STATE_STATUSES:
+            return cls.STATE_STATUSES[state]
+        if state in cls.Status.values and state != cls.Status.DRAFT:
+            return state
+        return cls.Status.COMPLETED if completed else cls.Status.REVIEWING
+
 
 class ApplicationMaterial(models.Model):
     """A file (or a reference) that satisfies one material requirement of an application."""
@@ -345,6 +361,17 @@ class ApplicationMaterial(models.Model):
         StoredFile, verbose_name=_("文件"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    # 补正: a material uploaded again after a correction notice is its next version; the file it
+    # replaced stays readable by whoever may read the application's materials.
+    version = models.PositiveSmallIntegerField(_("版本"), default=1)
+    previous_file = models.ForeignKey(
+        StoredFile,
+        verbose_name=_("上一版文件"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("办件材料")

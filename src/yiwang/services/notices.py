@@ -8,7 +8,8 @@ These functions build each template's context and render bytes; the handling act
 (`core.files.file_store`) and link them to the application and its history event.
 
 Every template gets `application_context`: `applicant` (name of the person or enterprise), `you`
-(你 / 你单位), `received` (date of submission, 2026年11月23日), `item_name`, `result_name`,
+(你 / 你单位), `holder_code_label` / `holder_code` (统一社会信用代码 and the USCC of an enterprise applicant,
+empty for a person), `received` (date of submission, 2026年11月23日), `item_name`, `result_name`,
 `application_no`, `reference` (办件编号, or the uid of an unnumbered application), `year` (of the 文号),
 `organization` (the issuing department), `issued_on` (date of issue), and the `application` and
 `item` themselves; each document adds its own (`reason`, `materials`, `decision_text`).
@@ -57,6 +58,14 @@ def applicant_name(application: Application) -> str:
     return getattr(user, "display_name", "") or user.get_username()
 
 
+def holder_code(application: Application) -> dict[str, str]:
+    """`holder_code_label` and `holder_code`: 统一社会信用代码 and the USCC of an enterprise applicant
+    (empty for a person: documents do not print a person's ID number)."""
+    if application.enterprise_id is not None and application.enterprise is not None:
+        return {"holder_code_label": "统一社会信用代码", "holder_code": application.enterprise.uscc}
+    return {"holder_code_label": "", "holder_code": ""}
+
+
 def application_context(application: Application, *, issued_at: datetime | None = None) -> dict[str, Any]:
     """What every document about an application may say (see the module's docstring)."""
     item = application.item
@@ -65,6 +74,9 @@ def application_context(application: Application, *, issued_at: datetime | None 
         "application": application,
         "item": item,
         "applicant": applicant_name(application),
+        # The holder of a result (持证主体) is the applicant subject, an enterprise by its 统一社会信用代码
+        # — never the agent who filed for it.
+        **holder_code(application),
         # How a notice addresses the applicant: 你单位 for an enterprise, 你 for a person.
         "you": "你单位" if application.enterprise_id else "你",
         "received": cn_date(received),

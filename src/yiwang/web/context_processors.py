@@ -6,8 +6,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.notifications import unread_count
-from yiwang.identity.actor import Actor
-from yiwang.web.navigation import navigation_for
+from yiwang.identity.actor import Actor, actor_from_request
+from yiwang.web.navigation import navigation_for, needs_permissions
 
 PLATFORM_NAME = _("示范市一网通平台")
 
@@ -31,9 +31,13 @@ def shell(request: HttpRequest) -> dict[str, Any]:
         # One's own inbox needs no roles: an actor without grants avoids loading them on every page.
         unread = unread_count(Actor(user=user))
     persona = persona_of(user)
+    allowed = None
+    if persona != "anonymous" and needs_permissions(persona):
+        # The request's actor (its grants come from the cache, and the view has usually built it).
+        allowed = actor_from_request(request).has_perm
     return {
         "platform_name": PLATFORM_NAME,
         "unread_notifications": unread,
         "persona": persona,
-        "domain_navigation": navigation_for(persona, request.path),
+        "domain_navigation": navigation_for(persona, request.path, allowed=allowed),
     }

@@ -1,4 +1,4 @@
-"""Security headers that Django does not set itself."""
+"""Security headers that Django does not set itself, and no caching of private responses."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import add_never_cache_headers
 
 
 class ContentSecurityPolicyMiddleware:
@@ -27,3 +28,28 @@ class ContentSecurityPolicyMiddleware:
             )
         response.headers.setdefault("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
         return response
+
+
+class PrivateResponseMiddleware:
+    """`Cache-Control: no-store, private` (Django's `add_never_cache_headers`) on every response to a
+    signed-in user or to an API token: the 窗口's shared terminals and any proxy in between keep no
+    copy of a page or API reply with someone's data, and the browser's back button after logout
+    shows nothing. Static files and anonymous visitors' public pages are left cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if _carries_user_data(request) and "no-store" not in response.get("Cache-Control", ""):
+            add_never_cache_headers(response)  # a view that said no-store already is left as it said
+        return response
+
+
+def _carries_user_data(request: HttpRequest) -> bool:
+    if request.path.startswith(settings.STATIC_URL):
+        return False
+    if getattr(request, "auth", None) is not None:  # authenticated by the API (session or token)
+        return True
+    user = getattr(request, "user", None)
+    return bool(user is not None and user.is_authenticated)

@@ -31,6 +31,7 @@ from yiwang.core.selectors import organization_get, organizations_list
 from yiwang.identity.actor import actor_from_request
 from yiwang.web.context_processors import persona_of
 from yiwang.web.forms import InboxFilterForm
+from yiwang.web.modules import coming_modules
 from yiwang.web.sla import deadline_view
 from yiwang.workflow import actions as workflow_actions
 from yiwang.workflow import selectors as workflow_selectors
@@ -194,6 +195,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "page": page,
         "filtered": bool(filters) or only_overdue,
         "linked_inboxes": linked_inboxes(actor),
+        # Modules the user's roles belong to that are not built yet: what they will offer.
+        "coming_modules": coming_modules(actor),
         "query_string": query.urlencode(),
         "total": summary["total"],
         "warning": summary["warning"],

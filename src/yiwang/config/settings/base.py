@@ -4,6 +4,7 @@ every variable is documented in `.env.example`."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -57,12 +58,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "yiwang.web.middleware.ContentSecurityPolicyMiddleware",
+    "yiwang.web.guards.RequestGuardMiddleware",  # overlong URLs, NUL / lone surrogates (Chinese 400/414)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # zh-hans unless the reader chose English with the switch (never from Accept-Language)
+    "yiwang.web.language.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "yiwang.web.middleware.PrivateResponseMiddleware",  # no-store for signed-in users and API tokens
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -127,16 +131,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "yiwang.identity.validators.CharacterClassValidator"},
 ]
 
-# Lockout (django-axes): after YIWANG_LOGIN_FAILURE_LIMIT failures the account is locked for
-# YIWANG_LOCKOUT_MINUTES; keyed on the username so an attacker cannot lock by rotating IPs.
+# Lockout (django-axes plumbing, rules in yiwang.identity.lockout; docs/operations.md "Accounts and
+# access"): YIWANG_LOGIN_FAILURE_LIMIT failures in a row lock that account *from that address* for
+# YIWANG_LOCKOUT_MINUTES, doubling with each further lock within a day up to
+# YIWANG_LOCKOUT_MAX_MINUTES; YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT failures from one address within
+# YIWANG_LOCKOUT_MINUTES stop every login from it (password spraying).
+AXES_HANDLER = "yiwang.identity.lockout.LockoutHandler"
 AXES_FAILURE_LIMIT = int(env("YIWANG_LOGIN_FAILURE_LIMIT", "5"))
-AXES_COOLOFF_TIME = float(env("YIWANG_LOCKOUT_MINUTES", "30")) / 60
-AXES_LOCKOUT_PARAMETERS = ["username"]
+YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT = int(env("YIWANG_LOGIN_ADDRESS_FAILURE_LIMIT", "20"))
+YIWANG_LOCKOUT_MINUTES = float(env("YIWANG_LOCKOUT_MINUTES", "15"))
+YIWANG_LOCKOUT_MAX_MINUTES = float(env("YIWANG_LOCKOUT_MAX_MINUTES", str(24 * 60)))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_COOLOFF_TIME = timedelta(hours=24)  # how long axes keeps its own attempt rows; locks are the handler's
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # attempts refused while locked do not count
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # the failures the handler counts
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "yiwang.identity.views.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "yiwang.core.client_address.client_address"
 AXES_VERBOSE = False
-# Locking by username is deliberate: the account is what is protected (IP-based limits belong in the proxy).
-SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The client's address behind a reverse proxy (yiwang.core.client_address): the request header the
+# proxies set (e.g. X-Forwarded-For) and how many trusted proxies append to it. Empty: REMOTE_ADDR.
+YIWANG_TRUSTED_PROXY_HEADER = env("YIWANG_TRUSTED_PROXY_HEADER", "")
+YIWANG_TRUSTED_PROXY_COUNT = int(env("YIWANG_TRUSTED_PROXY_COUNT", "1"))
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -208,6 +224,30 @@ YIWANG_API_TOKEN_DAYS = int(env("YIWANG_API_TOKEN_DAYS", "90"))
 # How often (seconds) a process re-reads the holiday calendar and dictionaries edited by admins.
 YIWANG_CALENDAR_REFRESH_SECONDS: int | None = int(env("YIWANG_CALENDAR_REFRESH_SECONDS", "60"))
 YIWANG_DICTIONARY_CACHE_SECONDS = int(env("YIWANG_DICTIONARY_CACHE_SECONDS", "60"))
+
+# Limits on input (docs/architecture.md, "Limits on input"). A request body (other than uploaded
+# files) over YIWANG_REQUEST_MAX_BYTES is answered 413 in Chinese; a URL over YIWANG_URL_MAX_LENGTH
+# 414 (the proxy / gunicorn's limit_request_line normally stops it first).
+DATA_UPLOAD_MAX_MEMORY_SIZE = int(env("YIWANG_REQUEST_MAX_BYTES", str(2_621_440)))
+YIWANG_URL_MAX_LENGTH = int(env("YIWANG_URL_MAX_LENGTH", "4094"))
+# Every workbook read from outside goes through core.spreadsheets with these limits.
+YIWANG_SPREADSHEET_MAX_ROWS = int(env("YIWANG_SPREADSHEET_MAX_ROWS", "100000"))
+YIWANG_SPREADSHEET_MAX_CELLS = int(env("YIWANG_SPREADSHEET_MAX_CELLS", "2000000"))
+YIWANG_SPREADSHEET_MAX_UNCOMPRESSED_BYTES = int(
+    env("YIWANG_SPREADSHEET_MAX_UNCOMPRESSED_BYTES", str(256 * 1024 * 1024))
+)
+YIWANG_SPREADSHEET_MAX_PART_BYTES = int(env("YIWANG_SPREADSHEET_MAX_PART_BYTES", str(64 * 1024 * 1024)))
+YIWANG_SPREADSHEET_MAX_RATIO = int(env("YIWANG_SPREADSHEET_MAX_RATIO", "200"))
+YIWANG_SPREADSHEET_SECONDS = float(env("YIWANG_SPREADSHEET_SECONDS", "120"))
+YIWANG_ARCHIVE_MAX_MEMBERS = int(env("YIWANG_ARCHIVE_MAX_MEMBERS", "10000"))
+# Uploads per user: bytes of files not yet attached to anything, uploads per window, and the grace
+# period after which an unattached file is deleted (by the worker every YIWANG_FILE_PRUNE_SECONDS,
+# or `yiwang files prune`). 0 turns a limit off.
+YIWANG_UPLOAD_QUOTA_BYTES = int(env("YIWANG_UPLOAD_QUOTA_BYTES", str(200 * 1024 * 1024)))
+YIWANG_UPLOAD_RATE_COUNT = int(env("YIWANG_UPLOAD_RATE_COUNT", "120"))
+YIWANG_UPLOAD_RATE_SECONDS = int(env("YIWANG_UPLOAD_RATE_SECONDS", "3600"))
+YIWANG_UPLOAD_GRACE_HOURS = float(env("YIWANG_UPLOAD_GRACE_HOURS", "24"))
+YIWANG_FILE_PRUNE_SECONDS = int(env("YIWANG_FILE_PRUNE_SECONDS", "3600"))
 
 LOGGING = {
     "version": 1,

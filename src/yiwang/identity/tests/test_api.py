@@ -197,7 +197,7 @@ def test_session_post_without_csrf_is_refused_and_creates_nothing():
 
 def test_bearer_token_post_needs_no_csrf():
     staff = make_staff()
-    _, plaintext = _token_for(staff)
+    _, plaintext = api_token_create(actor=Actor.for_user(staff), name="令牌管理", scopes=["tokens"])
 
     response = Client(enforce_csrf_checks=True).post(
         TOKENS, {"name": "由令牌创建"}, content_type="application/json", headers=_bearer(plaintext)

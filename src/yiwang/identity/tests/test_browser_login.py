@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from yiwang.core.models import AuditEvent
@@ -31,7 +33,11 @@ def test_wrong_password_then_lockout(page, settings):
         _submit(page, "browser_citizen", f"wrong-password-{attempt}")
 
     assert page.get_by_role("heading", name="账号已锁定").is_visible()
-    assert page.get_by_text("账号已锁定，请 30 分钟后再试或联系管理员").is_visible()
+    assert page.get_by_text(
+        re.compile(
+            r"登录失败次数过多，请于 (\d{4}年\d{1,2}月\d{1,2}日 )?\d\d:\d\d 后重试，或联系管理员解除锁定"
+        )
+    ).is_visible()
 
     page.goto("/accounts/login/")
     _submit(page, "browser_citizen", PASSWORD)

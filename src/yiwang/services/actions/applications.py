@@ -49,6 +49,7 @@ from yiwang.core.files import (
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import application_file_visible
+from yiwang.services.constants import CORRECTION_ACTIONS, RESUBMIT_ACTIONS
 from yiwang.services.eligibility import NOT_ONLINE, accepts_online, not_online_message
 from yiwang.services.forms import file_bindings, fill_file_fields, form_data_errors
 from yiwang.services.models import (
@@ -60,7 +61,7 @@ from yiwang.services.models import (
 from yiwang.services.snapshots import item_materials
 from yiwang.workflow import actions as workflow_actions
 from yiwang.workflow.hooks import TransitionNotice, on_transition
-from yiwang.workflow.models import ProcessInstance
+from yiwang.workflow.models import ProcessEvent, ProcessInstance
 
 logger = logging.getLogger(__name__)
 
@@ -367,27 +368,46 @@ def _raise_missing(missing: list[MaterialRequirement]) -> None:
         )
 
 
+def _replace_line(to_replace: list[MaterialRequirement]) -> str:
+    return f"请按补正告知重新上传以下材料：{'、'.join(r.name for r in to_replace)}"
+
+
 def _raise_incomplete(
-    problems: list[str], missing: list[MaterialRequirement], failures: Mapping[str, InvalidInput]
+    problems: list[str],
+    missing: list[MaterialRequirement],
+    failures: Mapping[str, InvalidInput],
+    to_replace: list[MaterialRequirement] | None = None,
 ) -> None:
     """Refuse a submission with everything still wrong in one error (一次告知), not round by round.
 
     One kind of problem alone keeps its own code: `application_form_invalid` (details: the lines),
-    `application_materials_missing` (details: [{code, name}]) or the one refused file's code. More
-    are `application_incomplete`, details {"form": [lines], "materials": [{code, name}] still
-    missing, "files": [{material, code, message}] refused}."""
+    `application_materials_missing` (details: [{code, name}]), the one refused file's code, or — for
+    a resubmission — `application_correction_materials_missing` (details: [{code, name}] of the
+    materials the correction notice named and that were not uploaded again). More are
+    `application_incomplete`, details {"form": [lines], "materials": [{code, name}] still missing,
+    "files": [{material, code, message}] refused, "correction": [{code, name}] not uploaded again}."""
     missing = [r for r in missing if r.code not in failures]
-    if not (problems or missing or failures):
+    absent = {r.code for r in missing} | set(failures)
+    to_replace = [r for r in to_replace or () if r.code not in absent]
+    if not (problems or missing or failures or to_replace):
         return
-    if not missing and not failures:
+    if not missing and not failures and not to_replace:
         raise _form_error(problems)
-    if not problems and not failures:
+    if not problems and not failures and not to_replace:
         _raise_missing(missing)
-    if not problems and not missing and len(failures) == 1:
+    if not problems and not missing and not to_replace and len(failures) == 1:
         raise next(iter(failures.values()))
+    if not problems and not missing and not failures:
+        raise InvalidInput(
+            _replace_line(to_replace),
+            code="application_correction_materials_missing",
+            details=[{"code": r.code, "name": r.name} for r in to_replace],
+        )
     lines = [*problems, *(error.message for error in failures.values())]
     if missing:
         lines.append(f"请上传以下申请材料：{'、'.join(r.name for r in missing)}")
+    if to_replace:
+        lines.append(_replace_line(to_replace))
     raise InvalidInput(
         f"请修改以下 {len(lines)} 处后再提交：{'；'.join(lines)}",
         code="application_incomplete",
@@ -398,6 +418,7 @@ def _raise_incomplete(
                 {"material": code, "code": error.code, "message": error.message}
                 for code, error in failures.items()
             ],
+            "correction": [{"code": r.code, "name": r.name} for r in to_replace],
         },
     )
 
@@ -420,18 +441,32 @@ def _write_materials(
     *,
     later: bool,
     fresh: bool = False,
+    versioned: bool = False,
 ) -> None:
     """Replace the rows of the materials in `files`; with `later`, add a file-less row for each
     e-licence / shared-data material (to be satisfied from the licence or data source later).
-    `fresh`: the application was created in this transaction, so it has no other rows yet."""
+    `fresh`: the application was created in this transaction, so it has no other rows yet.
+    `versioned` (a 补正): a replaced file's row becomes the next version, naming the file it replaced."""
+    previous: dict[int, ApplicationMaterial] = {}
     if files and not fresh:
-        ApplicationMaterial.objects.filter(
+        replaced = ApplicationMaterial.objects.filter(
             application=application, requirement__in=[requirements[c] for c in files]
-        ).delete()
-    rows = [
-        ApplicationMaterial(application=application, requirement=requirements[c], file=f)
-        for c, f in files.items()
-    ]
+        )
+        if versioned:
+            previous = {row.requirement_id: row for row in replaced if row.file_id is not None}
+        replaced.delete()
+    rows = []
+    for c, f in files.items():
+        before = previous.get(requirements[c].pk)
+        rows.append(
+            ApplicationMaterial(
+                application=application,
+                requirement=requirements[c],
+                file=f,
+                version=before.version + 1 if before is not None else 1,
+                previous_file_id=before.file_id if before is not None else None,
+            )
+        )
     if later:
         have = {requirements[c].pk for c in files}
         if not fresh:
@@ -703,12 +738,44 @@ def _instance_of(application: Application) -> ProcessInstance:
     )
 
 
+def _requested_materials(
+    application: Application, requirements: Mapping[str, MaterialRequirement]
+) -> list[MaterialRequirement]:
+    """The upload materials the latest correction notice named (recorded by name, or by code), in the
+    item's order: each must be uploaded again before the 补正 is accepted."""
+    event = (
+        ProcessEvent.objects.filter(
+            instance_id=application.process_instance_id, action__in=CORRECTION_ACTIONS
+        )
+        .order_by("-created_at", "-pk")
+        .only("fields")
+        .first()
+    )
+    fields = event.fields if event is not None and isinstance(event.fields, dict) else {}
+    named = fields.get("materials") or []
+    if isinstance(named, str):
+        named = [line.strip() for line in named.splitlines() if line.strip()]
+    if not isinstance(named, list):
+        return []
+    wanted = {str(value) for value in named}
+    found = [
+        r
+        for r in requirements.values()
+        if (r.code in wanted or r.name in wanted) and r.source == MaterialRequirement.Source.UPLOAD
+    ]
+    return sorted(found, key=lambda r: (r.sort_order, r.pk))
+
+
 def application_resubmit(
     *, actor: Actor, application: Application, data: Any = None, materials: Mapping[str, Any] | None = None
 ) -> Application:
-    """提交补正材料: update the form (when given) and the materials, then `resubmit` in the workflow.
+    """提交补正材料: update the form (when given) and the materials, then resubmit in the workflow.
 
-    Every material still missing is refused at once (一次告知 works both ways)."""
+    Every material the correction notice named must be uploaded again (a new file, not the one it
+    replaces), and a 补正 must change something: a notice naming no material asks for the form to be
+    changed. Every problem is told at once (一次告知 works both ways). The resubmission goes back to
+    the step that asked for the 补正 (`RESUBMIT_ACTIONS`: 待受理, or 审查中 for a review's 退回补正); a
+    replaced material becomes its next version (`ApplicationMaterial.version`)."""
     _own_application(actor, application)
     item = application.item
     if application.status != Application.Status.CORRECTION:
@@ -726,18 +793,39 @@ def application_resubmit(
             )
         failures: dict[str, InvalidInput] = {}
         stored = _store_materials(actor, item, requirements, materials or {}, failures)
-        files = {**_current_files(locked), **stored}
+        current = _current_files(locked)
+        # Uploaded again: a file other than the one the application holds (not the same one named again).
+        replaced = {code: f for code, f in stored.items() if code not in current or current[code].pk != f.pk}
+        files = {**current, **replaced}
+        unchanged_form = fill_file_fields(
+            item, dict(new_data), {code: str(f.uid) for code, f in current.items()}
+        )
+        form_changed = unchanged_form != locked.form_data
         new_data = fill_file_fields(item, dict(new_data), {code: str(f.uid) for code, f in files.items()})
-        _raise_incomplete(problems, missing_materials(requirements, set(files), new_data), failures)
+        to_replace = [r for r in _requested_materials(locked, requirements) if r.code not in replaced]
+        _raise_incomplete(
+            problems, missing_materials(requirements, set(files), new_data), failures, to_replace
+        )
+        if not replaced and not form_changed:
+            raise InvalidInput(
+                "补正没有任何修改：请按补正告知修改申请表或重新上传材料后再提交",
+                code="application_correction_unchanged",
+            )
         _validate_form(item, new_data, check_files=True)
         locked.form_data = new_data
         locked.save(update_fields=["form_data", "updated_at"])
-        _write_materials(locked, requirements, stored, later=False)
+        _write_materials(locked, requirements, replaced, later=False, versioned=True)
+        instance = _instance_of(locked)
+        done = []
+        if replaced:
+            done.append(f"重新上传{'、'.join(requirements[code].name for code in replaced)}")
+        if form_changed:
+            done.append("修改申请表")
         event = workflow_actions.transition(
-            instance=_instance_of(locked),
-            action="resubmit",
+            instance=instance,
+            action=RESUBMIT_ACTIONS.get(instance.state, "resubmit"),
             actor=actor,
-            comment="已按补正告知补齐材料",
+            comment=f"已按补正告知{'，'.join(done)}",
             audit=False,  # the row below names the move
         )
         audit_record(
@@ -746,8 +834,8 @@ def application_resubmit(
             obj=locked,
             summary=f"办件 {locked.application_no} 提交补正材料",
             data={
-                "materials": sorted(stored),
-                "form_changed": data is not None,
+                "materials": sorted(replaced),
+                "form_changed": form_changed,
                 "workflow": workflow_actions.event_audit_data(event),
             },
         )
@@ -819,12 +907,6 @@ def application_withdraw(*, actor: Actor, application: Application, reason: str)
 # -- keeping the status in step with the workflow ------------------------------------------------
 
 
-def _status_for(state: str, completed: bool) -> str:
-    if state in Application.Status.values and state != Application.Status.DRAFT:
-        return state
-    return Application.Status.COMPLETED if completed else Application.Status.REVIEWING
-
-
 # The columns the status hook keeps in step with the instance (and reads first; updated_at is set).
 IN_STEP_FIELDS = [
     "status",
@@ -838,7 +920,9 @@ IN_STEP_FIELDS = [
 
 def _follow(application: Application, instance: ProcessInstance, action: str) -> None:
     """Set the application's in-step fields from its instance after `action`."""
-    application.status = _status_for(instance.state, instance.completed_at is not None)
+    application.status = Application.status_for_state(
+        instance.state, completed=instance.completed_at is not None
+    )
     application.process_instance_id = instance.pk
     if action == "accept" and application.accepted_at is None:
         application.accepted_at = instance.state_entered_at

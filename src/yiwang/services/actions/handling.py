@@ -175,6 +175,7 @@ def _store(
         content_type="application/pdf",
         organization=application.organization,
         audit=False,
+        uploaded=False,  # generated: not counted against the handler's upload rate and quota
     )
     event.attachments.add(stored)
     return stored

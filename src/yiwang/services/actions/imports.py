@@ -18,9 +18,10 @@ from django.db import transaction
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import DomainError, InvalidInput, PermissionDenied
-from yiwang.core.files import file_content, file_store
+from yiwang.core.files import file_content, file_store, files_discarded_on_error
 from yiwang.core.jobs import job_create, job_fail, job_finish, job_kind_register, job_progress, job_start
 from yiwang.core.models import BackgroundJob
+from yiwang.core.spreadsheets import spreadsheet_check
 from yiwang.identity.actor import Actor
 from yiwang.services.actions.catalogue import (
     item_create,
@@ -103,11 +104,14 @@ def catalogue_import_start(*, actor: Actor, upload: Any, name: str | None = None
     """Accept an uploaded workbook for import: store it, record the job, enqueue the work.
 
     `upload` is an UploadedFile (or bytes with `name=`). Raises PermissionDenied without
-    `services.manage_catalog`, InvalidInput when the file is not an .xlsx workbook or too large."""
+    `services.manage_catalog`, InvalidInput when the file is not an .xlsx workbook or too large —
+    including the kernel's quick check of the workbook (`core.spreadsheets.spreadsheet_check` without
+    the rows: archive, part sizes, declared ranges), so that a spreadsheet bomb is refused on the page
+    and never queued; the job reads it again with every limit."""
     if not actor.has_perm(MANAGE_CATALOG):
         raise PermissionDenied("您没有维护事项目录的权限", code="catalog_permission_denied")
     file_name = name or getattr(upload, "name", None) or "实施清单.xlsx"
-    with transaction.atomic():
+    with files_discarded_on_error(), transaction.atomic():
         try:
             stored = file_store(actor=actor, upload=upload, name=file_name, content_type=XLSX_CONTENT_TYPE)
         except InvalidInput as exc:
@@ -117,11 +121,23 @@ def catalogue_import_start(*, actor: Actor, upload: Any, name: str | None = None
                 "文件不是有效的 Excel 工作簿（.xlsx），请使用导出的模板填写后上传",
                 code="catalog_import_not_xlsx",
             ) from exc
+        _quick_check(upload)
         job = job_create(
             actor=actor, kind=JOB_KIND, title=f"导入事项实施清单「{stored.name}」", input_file=stored
         )
         transaction.on_commit(partial(_enqueue, job.pk))
     return job
+
+
+def _quick_check(upload: Any) -> None:
+    if isinstance(upload, bytes | bytearray):
+        spreadsheet_check(bytes(upload), scan_rows=False)
+        return
+    upload.seek(0)
+    try:
+        spreadsheet_check(upload, scan_rows=False)
+    finally:
+        upload.seek(0)
 
 
 def _enqueue(job_id: int) -> None:
@@ -171,6 +187,7 @@ def _run(job: BackgroundJob, actor: Actor) -> str:
                 upload=error_report(result.errors),
                 name=f"导入错误报告-{job.pk}.xlsx",
                 content_type=XLSX_CONTENT_TYPE,
+                uploaded=False,
             )
         except DomainError:
             logger.exception("事项实施清单导入任务 %s 的错误报告未能保存", job.pk)

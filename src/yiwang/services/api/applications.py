@@ -290,6 +290,13 @@ def application_detail(
     "/applications/{uid}/resubmit",
     response={200: ApplicationDetailOut, **errors(400, 403, 404, 409)},
     summary="提交补正材料",
+    description=(
+        "按补正告知修改申请表（data）并重新上传材料（materials）。补正告知列明的每一项材料都须重新上传"
+        "（新的文件，不能是原文件），否则 400，错误码 application_correction_materials_missing"
+        "（details 为 [{code, name}]）；告知未列材料时须修改申请表，什么都没改为 application_correction_unchanged。"
+        "与申请表、其他材料的问题一并告知时为 application_incomplete（details 另含 correction）。"
+        "受理环节的补正提交后回到待受理，审查环节退回的补正提交后回到审查中。"
+    ),
 )
 def application_resubmit(request: HttpRequest, uid: str, payload: ResubmitIn) -> Any:
     actor = request.auth  # type: ignore[attr-defined]

@@ -17,7 +17,7 @@ from yiwang.core.forms.display import masked_form_data, pii_fields
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.services.access import can_view_application
-from yiwang.services.constants import SPECIAL_PROCEDURES
+from yiwang.services.constants import CORRECTION_ACTIONS, SPECIAL_PROCEDURES
 from yiwang.services.models import Application, ApplicationMaterial, MaterialRequirement, ServiceItem
 from yiwang.services.permissions import VIEW_APPLICATION
 from yiwang.services.selectors import uid_or_not_found
@@ -27,7 +27,6 @@ __all__ = ["item_materials"]  # read by the views with the other selectors
 from yiwang.workflow.models import ProcessDefinition, ProcessEvent
 from yiwang.workflow.selectors import ASSIGN_ACTION, INTERNAL_ACTIONS
 
-CORRECTION_ACTIONS = ("request_correction", "return_for_correction")
 NOT_FOUND_MESSAGE = "办件不存在或无权访问"
 ENTERPRISE_NOT_FOUND_MESSAGE = "企业不存在或您未获授权"
 
@@ -117,7 +116,7 @@ def application_materials(actor: Actor, application: Application) -> list[Applic
         raise NotFound(NOT_FOUND_MESSAGE, code="application_not_found")
     return list(
         ApplicationMaterial.objects.filter(application=application)
-        .select_related("requirement", "file")
+        .select_related("requirement", "file", "previous_file")
         .order_by("requirement__sort_order", "pk")
     )
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from yiwang.core.errors import InvalidInput, NotFound, PermissionDenied
 from yiwang.core.models import Organization
 from yiwang.identity.actor import Actor
-from yiwang.services.constants import EXTENSION_LIMIT_DEFAULT
+from yiwang.services.constants import EXTENSION_LIMIT_DEFAULT, RESUBMIT_ACTIONS
 from yiwang.services.models import OPEN_STATUSES as OPEN_STATUS_CODES
 from yiwang.services.models import (
     Application,
@@ -43,6 +43,8 @@ from yiwang.workflow.models import ProcessInstance
 from yiwang.workflow.selectors import AvailableAction, available_actions
 
 NOT_FOUND_MESSAGE = "办件不存在或无权查看"
+# The applicant's own moves (撤回, 提交补正材料): never offered on the staff page.
+APPLICANT_ACTIONS = frozenset({"withdraw", *RESUBMIT_ACTIONS.values()})
 OPEN_STATUSES = (
     Application.Status.SUBMITTED,
     Application.Status.CORRECTION,
@@ -314,9 +316,7 @@ def staff_options(
 ) -> StaffOptions:
     if instance is None:
         return StaffOptions(can_note=_reaches(actor, VIEW_APPLICATION, application))
-    workflow = {
-        a.code: a for a in available_actions(instance, actor) if a.code not in ("withdraw", "resubmit")
-    }
+    workflow = {a.code: a for a in available_actions(instance, actor) if a.code not in APPLICANT_ACTIONS}
     open_ = instance.completed_at is None
     extend = instance.definition.parsed.actions.get("extend")
     pending = next((r for r in requests if r.status == ExtensionRequest.Status.PENDING), None)

@@ -395,7 +395,12 @@ def test_resubmit_rules(world):
     with pytest.raises(NotFound):
         application_resubmit(actor=Actor.for_user(world.other_citizen), application=application)
     with pytest.raises(InvalidInput) as error:
-        application_resubmit(actor=actor, application=application, data=valid_data(phone="1"))
+        application_resubmit(
+            actor=actor,
+            application=application,
+            data=valid_data(phone="1"),
+            materials={"premises_proof": pdf()},  # the material the notice named, uploaded again
+        )
     assert error.value.code == "application_form_invalid"
     application.refresh_from_db()
     assert application.status == Application.Status.CORRECTION

@@ -107,11 +107,12 @@ def test_the_guide_page_shows_the_diagram_and_prints_the_step_list(client, world
     actions = re.findall(  # the action labels (the diagram itself: yiwang/workflow/tests/test_diagram.py)
         r'<g class="action"><rect [^>]*fill="#ffffff"[^>]*/><text [^>]*>([^<]*)</text></g>', svg.group(0)
     )
-    assert actions.count("撤回申请") == 1 and actions.count("办结送达") == 1 and len(actions) == 10
+    assert actions.count("撤回申请") == 1 and actions.count("办结送达") == 1 and len(actions) == 11
     assert 'class="process-scroll"' in process
     steps = process.split('<ol class="process-steps">', 1)[1].split("</ol>", 1)[0]
-    assert steps.count("<li>") == 6
-    assert "<li><strong>待受理、待补正</strong>：撤回申请 → 已撤回</li>" in steps
+    assert steps.count("<li>") == 7
+    assert "<li><strong>待受理、待补正、待补正（审查退回）</strong>：撤回申请 → 已撤回</li>" in steps
+    assert "<li><strong>待补正（审查退回）</strong>：提交补正材料（回到审查） → 审查中</li>" in steps
     assert steps.count("撤回申请") == 1 and steps.count("办结送达") == 1
     assert "待受理 → 审查中 → 待决定 → 准予许可（待办结） → 已办结" in process  # the main path as text
 

@@ -6,6 +6,7 @@ selectors and actions and render; they never write the ORM."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
@@ -84,6 +85,10 @@ def _missing_line(names: list[str]) -> str:
     return _("请上传以下申请材料：%(names)s") % {"names": "、".join(names)}
 
 
+def _replace_line(names: list[str]) -> str:
+    return _("请按补正告知重新上传以下材料：%(names)s") % {"names": "、".join(names)}
+
+
 def _tell(form: ApplicationForm, error: DomainError) -> None:
     """An action's refusal on the form: every line at the top, and each material's problem beside
     its upload field (the action tells everything at once: `application_incomplete`)."""
@@ -99,21 +104,33 @@ def _tell(form: ApplicationForm, error: DomainError) -> None:
             form.add_error(None, _missing_line([m["name"] for m in missing]))
         for material in missing:
             _material_error(form, material["code"], _("请上传此材料"))
+        again = details.get("correction") or []
+        if again:
+            form.add_error(None, _replace_line([m["name"] for m in again]))
+        for material in again:
+            _material_error(form, material["code"], _("补正告知要求重新上传此材料"))
         return
     for line in _error_lines(error):
         form.add_error(None, line)
     if error.code == "application_materials_missing" and isinstance(details, list):
         for material in details:
             _material_error(form, material.get("code"), _("请上传此材料"))
+    elif error.code == "application_correction_materials_missing" and isinstance(details, list):
+        for material in details:
+            _material_error(form, material.get("code"), _("补正告知要求重新上传此材料"))
     elif isinstance(details, dict) and details.get("material"):
         _material_error(form, details["material"], error.message)
 
 
 def _tell_materials(
-    form: ApplicationForm, materials: list[MaterialRequirement], current: dict[str, Any]
+    form: ApplicationForm,
+    materials: list[MaterialRequirement],
+    current: dict[str, Any],
+    requested: Iterable[str] = (),
 ) -> None:
     """The form has errors, so the action is not asked: tell the materials' problems in the same
-    round (一次告知) — files refused by their name or size, and required materials still missing."""
+    round (一次告知) — files refused by their name or size, required materials still missing and, in
+    a 补正, the materials the notice named that were not uploaded again (`requested`: codes or names)."""
     requirements = {r.code: r for r in materials}
     uploads = form.uploads()
     refused = set()
@@ -129,6 +146,20 @@ def _tell_materials(
         form.add_error(None, _missing_line([r.name for r in missing]))
     for requirement in missing:
         _material_error(form, requirement.code, _("请上传此材料"))
+    named = set(requested)
+    told = refused | {r.code for r in missing}
+    again = [
+        r
+        for r in materials
+        if (r.code in named or r.name in named)
+        and r.source == MaterialRequirement.Source.UPLOAD
+        and r.code not in uploads
+        and r.code not in told
+    ]
+    if again:
+        form.add_error(None, _replace_line([r.name for r in again]))
+    for requirement in again:
+        _material_error(form, requirement.code, _("补正告知要求重新上传此材料"))
 
 
 def _load(request: HttpRequest, uid: UUID) -> Application:
@@ -384,7 +415,9 @@ def application_resubmit_view(request: HttpRequest, uid: UUID) -> HttpResponse:
             messages.success(request, _("补正材料已提交，请等待受理。"))
             return redirect("services:application", uid=application.uid)
     elif not request.POST.get("_add_row"):
-        _tell_materials(form, materials, current)
+        notice = correction_notice(actor, application)
+        requested = [*notice.requested_codes, *notice.materials] if notice is not None else []
+        _tell_materials(form, materials, current, requested)
     context = _detail_context(request, application, form=form)
     return render(
         request, "services/pages/application_detail.html", context, status=400 if form.errors else 200

@@ -151,6 +151,7 @@ def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
         file_fields=file_bindings(application.item),
     )
     now, calendar = timezone.now(), get_calendar()
+    materials = application_selectors.application_materials(actor, application)
     context = {
         "application": application,
         "badge": application_selectors.STATUS_BADGES.get(application.status, "badge-muted"),
@@ -159,7 +160,9 @@ def staff_application(request: HttpRequest, uid: UUID) -> HttpResponse:
         "step_sla": step_view(instance, now=now, calendar=calendar) if instance else None,
         "applicant": applicant,
         "form_rows": form_rows,
-        "materials": application_selectors.application_materials(actor, application),
+        "materials": materials,
+        # 补正: the materials uploaded again, marked with their version on the page.
+        "corrected_materials": [m for m in materials if m.version > 1],
         "timeline": application_selectors.application_timeline(actor, application, internal=True),
         "notes": selectors.notes_for(actor, application),
         "extension_requests": requests,

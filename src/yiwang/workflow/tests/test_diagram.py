@@ -125,14 +125,14 @@ def test_the_licensing_process_reads_top_down_with_side_outcomes_beside_the_main
     column = columns.pop()
     tops = [layout.state(code).box.y for code in layout.main_path]
     assert tops == sorted(tops) and len(set(tops)) == len(tops)  # in process order, top to bottom
-    for side in ("refused", "withdrawn", "correction", "denied"):
+    for side in ("refused", "withdrawn", "correction", "review_correction", "denied"):
         box = layout.state(side).box
         assert not (box.x <= column <= box.right), side  # off the main line
-    # an action several states share reads once: 撤回申请 (待受理, 待补正), 办结送达 (准予/不予许可)
+    # an action several states share reads once: 撤回申请 (待受理, 两种待补正), 办结送达 (准予/不予许可)
     texts = [label.text for label in layout.labels]
     assert texts.count("撤回申请") == 1 and texts.count("办结送达") == 1
     withdraw = next(label for label in layout.labels if label.text == "撤回申请")
-    assert set(withdraw.sources) == {"submitted", "correction"}
+    assert set(withdraw.sources) == {"submitted", "correction", "review_correction"}
     # 提交补正材料 leads back up: dashed, arrow into 待受理 from below
     resubmit = next(label for label in layout.labels if label.text == "提交补正材料")
     assert resubmit.is_back
@@ -147,10 +147,12 @@ def test_the_printed_step_list_follows_the_process_and_names_each_action_once(db
     steps = process_steps(process_layout(*_published("yiwang_tongban")))
     assert [(s.states, s.actions) for s in steps] == [
         ("待受理", ("受理 → 审查中", "不予受理 → 不予受理", "一次性告知补正 → 待补正")),
-        ("审查中", ("审查通过 → 待决定", "审查退回补正 → 待补正")),
-        ("待决定", ("准予许可 → 准予许可（待办结）", "不予许可 → 不予许可（待办结）")),
+        ("审查中", ("审查通过 → 待决定", "审查退回补正 → 待补正（审查退回）")),
         ("待补正", ("提交补正材料 → 待受理",)),
-        ("待受理、待补正", ("撤回申请 → 已撤回",)),
+        ("待决定", ("准予许可 → 准予许可（待办结）", "不予许可 → 不予许可（待办结）")),
+        # a 补正 asked for at the review goes back to the reviewer, not to 待受理
+        ("待补正（审查退回）", ("提交补正材料（回到审查） → 审查中",)),
+        ("待受理、待补正、待补正（审查退回）", ("撤回申请 → 已撤回",)),
         ("准予许可（待办结）、不予许可（待办结）", ("办结送达 → 已办结",)),
     ]
 
