@@ -44,7 +44,8 @@ class ServicesConfig(AppConfig):
         register_navigation(
             _("我的办件"), "services:my-applications", personas=("citizen", "enterprise"), order=30
         )
-        # Staff: the department's 办件箱, and 办件统计 for every role granted statistics.
+        # Staff: the department's 办件箱, and 办件统计 for every role the statistics page admits
+        # (`selectors.statistics.can_view_statistics`: its own department's figures).
         from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
 
         register_navigation(
@@ -60,7 +61,7 @@ class ServicesConfig(AppConfig):
             "services:statistics",
             personas=("staff",),
             order=25,
-            permissions=(VIEW_STATISTICS,),
+            permissions=(VIEW_STATISTICS, VIEW_APPLICATION),
             description=_("申报量、办结率、按时办结与超期情况，可按月份和部门查看并导出"),
         )
 

@@ -17,8 +17,8 @@ from yiwang.demo import accounts
 from yiwang.demo.city import seed_demo_city
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import User
+from yiwang.services.selectors.statistics import can_view_statistics
 
-STATISTICS = "services.view_statistics"
 STATISTICS_LINK = '<a href="/services/statistics/">办件统计</a>'
 INBOX_LINK = '<a href="/services/staff/">办件箱</a>'
 # What each account's module will offer when it is not built yet (the card's id on the workbench).
@@ -92,8 +92,10 @@ def test_every_demo_account_lands_on_something_to_do(seeded, client, persona):
 
 @pytest.mark.parametrize("persona", accounts.PERSONAS, ids=lambda p: p.username)
 def test_statistics_are_in_the_menu_of_every_role_that_holds_them(seeded, client, persona):
+    """Every account the statistics page admits (services.view_statistics, or view_application: its
+    department's own figures) finds it in the menu; no other account does."""
     user = User.objects.get(username=persona.username)
-    holds = Actor.for_user(user).has_perm(STATISTICS)
+    holds = can_view_statistics(Actor.for_user(user))
     _url, html = _landing(client, persona.username)
     assert (STATISTICS_LINK in _nav(html)) == holds, persona.username
     if holds:

@@ -510,18 +510,24 @@ def test_browser_picks_a_period_with_the_selects(signed_in):
     page.locator(".chart-card-wide").screenshot(path=SCREENSHOTS / "stats-phone-chart.png")
 
 
-def test_the_staff_inbox_links_to_statistics_for_holders_of_the_permission(client, data):
+def test_everyone_the_statistics_page_admits_finds_it_from_the_inbox_and_the_menu(client, data):
+    """A window clerk (services.view_application, not view_statistics) may read the department's
+    figures, so the inbox and the menu lead there too; a catalogue admin of another kind does not."""
     link = '<a class="btn" href="/services/statistics/">办件统计</a>'
     head = make_staff(data.a, role_code="department_head")
     clerk = make_staff(data.a, role_code="window_clerk")
     assert Actor.for_user(clerk).has_perm("services.view_application")
     assert not Actor.for_user(clerk).has_perm("services.view_statistics")
+    outsider = make_staff(data.a, permissions=["core.view_file"])
 
-    client.force_login(head)
-    assert link in client.get("/services/staff/").content.decode()
-    client.force_login(clerk)
-    inbox = client.get("/services/staff/")
-    assert inbox.status_code == 200 and "办件统计" not in inbox.content.decode()
+    for user in (head, clerk):
+        client.force_login(user)
+        assert link in client.get("/services/staff/").content.decode()
+        assert client.get("/services/statistics/").status_code == 200
+        assert 'href="/services/statistics/"' in client.get("/workbench/").content.decode()
+    client.force_login(outsider)
+    assert client.get("/services/statistics/").status_code == 403
+    assert 'href="/services/statistics/"' not in client.get("/workbench/").content.decode()
 
 
 CHART_LABELS_JS = """(source) => {

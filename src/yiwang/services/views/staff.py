@@ -27,9 +27,10 @@ from yiwang.services.actions import handling
 from yiwang.services.forms import file_bindings
 from yiwang.services.models import Application, ApplicationDelivery
 from yiwang.services.operations import HANDLING
-from yiwang.services.permissions import VIEW_APPLICATION, VIEW_STATISTICS
+from yiwang.services.permissions import VIEW_APPLICATION
 from yiwang.services.selectors import applications as application_selectors
 from yiwang.services.selectors import handling as selectors
+from yiwang.services.selectors.statistics import can_view_statistics
 from yiwang.web.pagination import CappedPaginator
 from yiwang.web.sla import deadline_view, step_view
 
@@ -107,7 +108,7 @@ def staff_inbox(request: HttpRequest) -> HttpResponse:
             "q": search,
             "filtered": status != "open" or bool(item) or overdue or bool(search),
             "query_string": query.urlencode(),
-            "can_view_statistics": actor.has_perm(VIEW_STATISTICS),
+            "can_view_statistics": can_view_statistics(actor),  # the page's own rule
         },
     )
 
