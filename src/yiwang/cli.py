@@ -1,14 +1,15 @@
 """The `yiwang` command: platform verbs mapped onto Django management commands.
 
 yiwang demo [--no-serve]   migrate, seed the demo city and serve it
+yiwang serve               the production server (gunicorn; settings.prod unless DJANGO_SETTINGS_MODULE is set)
 yiwang seed                seed the demo city (idempotent)
 yiwang tick                mark workflow warnings/overdue items and fire escalations
 yiwang audit verify        check the audit hash chain (and say how far it is sealed)
 yiwang audit seal          seal the committed audit rows into the chain now (the worker does it every few seconds)
+yiwang files prune         delete uploads attached to nothing after the grace period (the worker does it hourly)
 yiwang worker              run the task worker (django-tasks database backend)
 yiwang backup [-o F]       database, uploaded files and data store in one archive with checksums
 yiwang restore F           restore such an archive into an empty installation and verify it
-yiwang files prune         delete uploads attached to nothing after the grace period (the worker does it hourly)
 yiwang openapi             print the OpenAPI document
 yiwang <django command>    any other management command (migrate, createsuperuser, …)
 """
@@ -22,9 +23,9 @@ from collections.abc import MutableMapping
 ALIASES = {
     ("audit", "verify"): ["audit_verify"],
     ("audit", "seal"): ["audit_seal"],
+    ("files", "prune"): ["files_prune"],
     ("backup",): ["backup"],
     ("restore",): ["restore"],
-    ("files", "prune"): ["files_prune"],
 }
 
 
@@ -42,11 +43,19 @@ def demo_environment(args: list[str], environ: MutableMapping[str, str]) -> None
         environ.setdefault("DEBUG", "false")
 
 
+def serve_environment(args: list[str], environ: MutableMapping[str, str]) -> None:
+    """`yiwang serve` is the production server: production settings unless the environment names
+    others (docs/operations.md, "Production")."""
+    if args[:1] == ["serve"]:
+        environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings.prod")
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = translate(list(sys.argv[1:] if argv is None else argv))
+    serve_environment(args, os.environ)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yiwang.config.settings.dev")
     from django.core.management import execute_from_command_line
 
-    args = translate(list(sys.argv[1:] if argv is None else argv))
     demo_environment(args, os.environ)
     execute_from_command_line(["yiwang", *args])
 

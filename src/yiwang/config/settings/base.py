@@ -182,6 +182,20 @@ TASKS = {
     }
 }
 
+# Cache (the actor's grants, dictionaries): each process's own memory by default; with
+# YIWANG_CACHE_URL (e.g. redis://127.0.0.1:6379/1; needs the `redis` package, extra `prod`) one Redis
+# shared by every worker process, so an edited dictionary shows at once everywhere.
+if env("YIWANG_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env("YIWANG_CACHE_URL"),
+            "KEY_PREFIX": env("YIWANG_CACHE_KEY_PREFIX", "yiwang"),
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "yiwang"}}
+
 # Security defaults: strict cookies, CSP, no framing.
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

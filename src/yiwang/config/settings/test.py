@@ -31,6 +31,7 @@ else:
         }
     }
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "yiwang-test"}}
 YIWANG_SMS_PROVIDER = "yiwang.core.notifications.DatabaseProvider"
 YIWANG_EMAIL_PROVIDER = "yiwang.core.notifications.DatabaseProvider"
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
