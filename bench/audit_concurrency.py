@@ -60,6 +60,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from bench.machine import cpu_ticks, wait_idle  # noqa: E402  (the path above first)
+
 DATABASE = "yiwang_bench_audit"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
@@ -93,14 +95,6 @@ def _proc_cpu(pid: int | None) -> float | None:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _machine_ticks() -> tuple[int, int]:
-    """(busy, total) jiffies of all CPUs so far, from /proc/stat."""
-    values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    total = sum(values[:8])  # without guest time, which is already counted in user
-    return total - idle, total
-
-
 def _all_cpu() -> dict[int, tuple[float, str]]:
     """CPU seconds so far and command name of every process /proc shows."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -127,24 +121,6 @@ def _others(before: dict[int, tuple[float, str]], seconds: float, ours: set[int]
         if delta > 0.02 * seconds:
             used.append((delta / seconds, f"{name} {pid}"))
     return [f"{who}: {cores:.2f}" for cores, who in sorted(used, reverse=True)[:3]]
-
-
-def cpu_idle(seconds: float = 5.0) -> float:
-    """The machine's idle share (all cores) over `seconds`."""
-    busy, total = _machine_ticks()
-    time.sleep(seconds)
-    busy2, total2 = _machine_ticks()
-    return 1 - (busy2 - busy) / max(total2 - total, 1)
-
-
-def wait_idle(limit: float) -> float:
-    """Wait up to `limit` seconds for the machine to be ≥ 90 % idle (the 2 cores are shared with other
-    work, which slows clients, backends and sealer unevenly); the last idle share seen."""
-    deadline = time.monotonic() + limit
-    idle = cpu_idle()
-    while idle < 0.9 and time.monotonic() < deadline:
-        idle = cpu_idle()
-    return round(idle, 3)
 
 
 def _backend_pid() -> int:
@@ -430,14 +406,15 @@ def run(
         pool.stop.clear()
         pool.sealer_commands.put(("run", seal_interval))
     load = os.getloadavg()[0]
-    busy, total = _machine_ticks()
+    idle, total = cpu_ticks()
     sealer_cpu = pool.sealer_cpu()
     everyone = _all_cpu()
     start_at = time.monotonic() + START_DELAY
     for index in range(clients):
         pool.commands[index].put(("run", mode, start_at, seconds))
     reports = pool.collect("done", clients, timeout=seconds + 120)
-    busy_after, total_after = _machine_ticks()
+    idle_after, total_after = cpu_ticks()
+    busy, busy_after = total - idle, total_after - idle_after
     sealer_cpu_after = pool.sealer_cpu()
     elsewhere = _others(everyone, time.monotonic() - start_at + START_DELAY, pool.ours)
     behind = unsealed_up_to(max(r["last_id"] for r in reports)) if sealer else None

@@ -63,7 +63,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -82,6 +81,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bench.applications import FORM, fill  # noqa: E402  (the path above first)
+from bench.machine import cpu_idle, cpu_ticks, free_port, wait_idle  # noqa: E402
 
 DATABASE = "yiwang_load"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -290,12 +290,6 @@ def setup(
 
 
 # -- server and worker -------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 def start(command: list[str], env: dict[str, str], log) -> subprocess.Popen:
@@ -770,12 +764,6 @@ def _database_backends() -> list[int]:
     return pids
 
 
-def _machine() -> tuple[int, int]:
-    with open("/proc/stat") as stat:
-        values = [int(value) for value in stat.readline().split()[1:]]
-    return values[3] + values[4], sum(values[:8])
-
-
 class CpuSampler:
     """CPU time per tier over the measured run. PostgreSQL backends come and go (Django closes a
     persistent connection after DATABASE_CONN_MAX_AGE), so every tier's processes are sampled once a
@@ -812,7 +800,7 @@ class CpuSampler:
     def start(self) -> None:
         self._sample()
         self.base = {name: dict(pids) for name, pids in self.last.items()}
-        self.machine = _machine()
+        self.machine = cpu_ticks()
         self.at = time.perf_counter()
         self.thread.start()
 
@@ -821,7 +809,7 @@ class CpuSampler:
         self.thread.join(timeout=10)
         self._sample()
         wall = time.perf_counter() - self.at
-        machine = _machine()
+        machine = cpu_ticks()
         result: dict[str, Any] = {}
         for name in ("gunicorn", "postgresql", "task_worker", "clients"):
             base = self.base.get(name, {})
@@ -927,21 +915,6 @@ def worker_throughput(count: int) -> dict[str, Any]:
         "seconds": round(seconds, 2),
         "tasks_per_s": round((count - pending) / seconds, 1),
     }
-
-
-def cpu_idle(seconds: float = 5.0) -> float:
-    idle, total = _machine()
-    time.sleep(seconds)
-    idle2, total2 = _machine()
-    return (idle2 - idle) / max(total2 - total, 1)
-
-
-def wait_idle(limit: float) -> float:
-    deadline = time.monotonic() + limit
-    idle = cpu_idle()
-    while idle < 0.9 and time.monotonic() < deadline:
-        idle = cpu_idle()
-    return round(idle, 3)
 
 
 def git_head() -> str:

@@ -56,7 +56,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -73,6 +72,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
 from bench.applications import FORM, fill  # noqa: E402  (the path above first)
+from bench.machine import cpu_idle, free_port, wait_idle  # noqa: E402
 
 DATABASE = "yiwang_bench_http"
 ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -153,12 +153,6 @@ def seed(item, citizen, rows: int) -> float:
 
 
 # -- the server --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
 
 
 def start_server(args, port: int, data_dir: str, log) -> subprocess.Popen:
@@ -400,30 +394,6 @@ def inbox(port: int, clerk: str, password: str, repeats: int) -> dict:
 
 
 # -- main --------------------------------------------------------------------------------------
-
-
-def cpu_idle(seconds: float = 5.0) -> float:
-    """The machine's idle share (all cores) over `seconds`, from /proc/stat."""
-
-    def sample() -> tuple[int, int]:
-        with open("/proc/stat") as stat:
-            values = [int(value) for value in stat.readline().split()[1:]]
-        return values[3] + values[4], sum(values[:8])  # idle + iowait, all but guest time
-
-    idle, total = sample()
-    time.sleep(seconds)
-    idle2, total2 = sample()
-    return (idle2 - idle) / max(total2 - total, 1)
-
-
-def wait_idle(limit: float) -> float:
-    """Wait up to `limit` seconds for the machine to be ≥ 90 % idle (other work on the two cores
-    slows the server and the clients alike, but not evenly); the last idle share seen."""
-    deadline = time.monotonic() + limit
-    idle = cpu_idle()
-    while idle < 0.9 and time.monotonic() < deadline:
-        idle = cpu_idle()
-    return round(idle, 3)
 
 
 def provenance() -> dict[str, Any]:
