@@ -50,6 +50,16 @@ class Operation(Generic[Target]):
         return str(code)
 
 
+def calls(action: Callable[..., Any], *, target: str) -> Callable[[Any, Any, OperationInput], Any]:
+    """The usual `run` of an operation: `action(actor=…, <target>=the object, **every input field
+    but op)` — the input schema's field names are the action's keywords."""
+
+    def run(actor: Any, obj: Any, payload: OperationInput) -> Any:
+        return action(actor=actor, **{target: obj}, **payload.model_dump(exclude={"op"}))
+
+    return run
+
+
 class OperationTable(Generic[Target]):
     """A domain's operations by code; `unknown_code` is the stable error code of an unknown ``op``."""
 

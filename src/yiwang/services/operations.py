@@ -1,7 +1,9 @@
 """The handling operations on one application (受理、补正、审查、决定、办结、送达、特别程序、延期、指派、备注):
 one table shared by the 办件办理 page (`views.staff`) and the API (`api.staff`).
 
-Each entry is the operation's input schema, the action it runs and the message the page shows. The
+Each entry is the operation's input schema, the action it runs and the message the page shows. An
+input field's name is the action's keyword (`core.operations.calls`); the two operations whose input
+names a row to look up first (an extension request, a colleague) have their own `run`. The
 schemas only say what the input is (types and lengths); what it must be (a reason for 不予受理, a
 colleague of the same department …) is the action's rule, with its own stable error code."""
 
@@ -13,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from ninja import Field
 
 from yiwang.core.api_schemas import JSON_INTEGER, MAX_DATABASE_ID, DatabaseId
-from yiwang.core.operations import Operation, OperationInput, OperationTable
+from yiwang.core.operations import Operation, OperationInput, OperationTable, calls
 from yiwang.services.actions import handling
 from yiwang.services.models import Application
 from yiwang.services.selectors import handling as selectors
@@ -120,80 +122,6 @@ class NoteIn(OperationInput):
     )
 
 
-def _accept(actor: Any, application: Application, payload: AcceptIn) -> Any:
-    return handling.application_accept(actor=actor, application=application, comment=payload.comment)
-
-
-def _refuse(actor: Any, application: Application, payload: RefuseIn) -> Any:
-    return handling.application_refuse(
-        actor=actor, application=application, reason=payload.reason, comment=payload.comment
-    )
-
-
-def _request_correction(actor: Any, application: Application, payload: CorrectionIn) -> Any:
-    return handling.application_request_correction(
-        actor=actor,
-        application=application,
-        reason=payload.reason,
-        materials=payload.materials,
-        comment=payload.comment,
-    )
-
-
-def _return_for_correction(actor: Any, application: Application, payload: ReturnForCorrectionIn) -> Any:
-    return handling.application_return_for_correction(
-        actor=actor,
-        application=application,
-        reason=payload.reason,
-        materials=payload.materials,
-        comment=payload.comment,
-    )
-
-
-def _review(actor: Any, application: Application, payload: ReviewIn) -> Any:
-    return handling.application_review(actor=actor, application=application, comment=payload.comment)
-
-
-def _decide(actor: Any, application: Application, payload: DecideIn) -> Any:
-    return handling.application_decide(
-        actor=actor, application=application, decision=payload.decision, decision_text=payload.decision_text
-    )
-
-
-def _complete(actor: Any, application: Application, payload: CompleteIn) -> Any:
-    return handling.application_complete(actor=actor, application=application, comment=payload.comment)
-
-
-def _deliver(actor: Any, application: Application, payload: DeliverIn) -> Any:
-    return handling.application_deliver(
-        actor=actor,
-        application=application,
-        method=payload.method,
-        tracking_no=payload.tracking_no,
-        note=payload.note,
-    )
-
-
-def _suspend(actor: Any, application: Application, payload: SuspendIn) -> Any:
-    return handling.application_suspend(
-        actor=actor,
-        application=application,
-        kind=payload.kind,
-        reason=payload.reason,
-        comment=payload.comment,
-    )
-
-
-def _resume(actor: Any, application: Application, payload: ResumeIn) -> Any:
-    return handling.application_resume(actor=actor, application=application, comment=payload.comment)
-
-
-def _request_extension(actor: Any, application: Application, payload: RequestExtensionIn) -> Any:
-    return handling.application_request_extension(
-        actor=actor, application=application, days=payload.days, reason=payload.reason
-    )
-
-
 def _decide_extension(actor: Any, application: Application, payload: DecideExtensionIn) -> Any:
     return handling.extension_decide(
         actor=actor,
@@ -209,25 +137,33 @@ def _assign(actor: Any, application: Application, payload: AssignIn) -> Any:
     return handling.application_assign(actor=actor, application=application, to_user=to_user)
 
 
-def _note(actor: Any, application: Application, payload: NoteIn) -> Any:
-    return handling.application_note_add(actor=actor, application=application, text=payload.text)
+def _application(action: Any) -> Any:
+    return calls(action, target="application")
 
 
 HANDLING: OperationTable[Application] = OperationTable(
-    Operation(AcceptIn, _accept, _("已受理")),
-    Operation(RefuseIn, _refuse, _("已不予受理，并出具不予受理通知书")),
-    Operation(CorrectionIn, _request_correction, _("已一次性告知补正，并出具补正材料告知书")),
-    Operation(ReturnForCorrectionIn, _return_for_correction, _("已退回补正，并出具补正材料告知书")),
-    Operation(ReviewIn, _review, _("已审查通过")),
-    Operation(DecideIn, _decide, _("已作出决定，并生成决定文书")),
-    Operation(CompleteIn, _complete, _("已办结")),
-    Operation(DeliverIn, _deliver, _("已登记送达")),
-    Operation(SuspendIn, _suspend, _("已进入特别程序，暂停计时")),
-    Operation(ResumeIn, _resume, _("特别程序结束，恢复计时")),
-    Operation(RequestExtensionIn, _request_extension, _("已提交延期申请")),
+    Operation(AcceptIn, _application(handling.application_accept), _("已受理")),
+    Operation(RefuseIn, _application(handling.application_refuse), _("已不予受理，并出具不予受理通知书")),
+    Operation(
+        CorrectionIn,
+        _application(handling.application_request_correction),
+        _("已一次性告知补正，并出具补正材料告知书"),
+    ),
+    Operation(
+        ReturnForCorrectionIn,
+        _application(handling.application_return_for_correction),
+        _("已退回补正，并出具补正材料告知书"),
+    ),
+    Operation(ReviewIn, _application(handling.application_review), _("已审查通过")),
+    Operation(DecideIn, _application(handling.application_decide), _("已作出决定，并生成决定文书")),
+    Operation(CompleteIn, _application(handling.application_complete), _("已办结")),
+    Operation(DeliverIn, _application(handling.application_deliver), _("已登记送达")),
+    Operation(SuspendIn, _application(handling.application_suspend), _("已进入特别程序，暂停计时")),
+    Operation(ResumeIn, _application(handling.application_resume), _("特别程序结束，恢复计时")),
+    Operation(RequestExtensionIn, _application(handling.application_request_extension), _("已提交延期申请")),
     Operation(DecideExtensionIn, _decide_extension, _("已审批延期申请")),
     Operation(AssignIn, _assign, _("已指派")),
-    Operation(NoteIn, _note, _("已添加内部备注")),
+    Operation(NoteIn, _application(handling.application_note_add), _("已添加内部备注")),
     unknown_code="services_operation_invalid",
 )
 

@@ -10,7 +10,7 @@ from ninja import Field
 
 from yiwang.core.api_schemas import DatabaseId
 from yiwang.core.errors import InvalidInput
-from yiwang.core.operations import Operation, OperationInput, OperationTable
+from yiwang.core.operations import Operation, OperationInput, OperationTable, calls
 
 
 class GreetIn(OperationInput):
@@ -102,3 +102,19 @@ def test_json_integers_stay_strict_in_the_api_shape():
     with pytest.raises(InvalidInput) as caught:
         TABLE.parse({"op": "count", "ids": ["3"]})
     assert caught.value.details == ["编号应为整数"]
+
+
+def test_calls_passes_the_actor_the_target_and_every_input_field_but_op():
+    seen: dict[str, Any] = {}
+
+    def action(*, actor: Any, box: list[str], times: int, ids: list[int], loud: bool, mood: str) -> str:
+        seen.update(actor=actor, box=box, times=times, ids=ids, loud=loud, mood=mood)
+        return "done"
+
+    table: OperationTable[list[str]] = OperationTable(
+        Operation(CountIn, calls(action, target="box"), "已计数"), unknown_code="demo_operation_invalid"
+    )
+    box: list[str] = []
+    payload = table.parse({"op": "count", "times": 2, "ids": [5], "loud": True})
+    assert table.perform(actor="甲", target=box, payload=payload) == ("done", "已计数")
+    assert seen == {"actor": "甲", "box": box, "times": 2, "ids": [5], "loud": True, "mood": ""}
