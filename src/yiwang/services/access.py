@@ -14,12 +14,17 @@ from yiwang.services.permissions import VIEW_APPLICATION
 from yiwang.workflow.models import ProcessEvent
 
 
+def is_applicant_side(actor: Actor, application: Application) -> bool:
+    """The applicant, or an agent of the applicant enterprise: who reads the application as theirs."""
+    if actor.user_id is not None and application.applicant_id == actor.user_id:
+        return True
+    return application.enterprise_id is not None and application.enterprise_id in actor.enterprise_ids
+
+
 def can_view_application(actor: Actor, application: Application) -> bool:
     if actor.user is None:
         return actor.is_system
-    if application.applicant_id == actor.user_id:
-        return True
-    if application.enterprise_id is not None and application.enterprise_id in actor.enterprise_ids:
+    if is_applicant_side(actor, application):
         return True
     return actor.can_reach(
         VIEW_APPLICATION,

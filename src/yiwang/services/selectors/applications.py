@@ -16,7 +16,7 @@ from yiwang.core.errors import InvalidInput, NotFound
 from yiwang.core.forms.display import masked_form_data, pii_fields
 from yiwang.core.models import Enterprise, StoredFile
 from yiwang.identity.actor import Actor
-from yiwang.services.access import can_view_application
+from yiwang.services.access import can_view_application, is_applicant_side
 from yiwang.services.constants import CORRECTION_ACTIONS, SPECIAL_PROCEDURES
 from yiwang.services.models import Application, ApplicationMaterial, MaterialRequirement, ServiceItem
 from yiwang.services.permissions import VIEW_APPLICATION
@@ -84,12 +84,6 @@ def application_get(actor: Actor, uid: UUID | str) -> Application:
     return application
 
 
-def _is_applicant_side(actor: Actor, application: Application) -> bool:
-    if actor.user_id is not None and application.applicant_id == actor.user_id:
-        return True
-    return application.enterprise_id is not None and application.enterprise_id in actor.enterprise_ids
-
-
 def application_form_data(
     actor: Actor, application: Application, *, unmasked: bool = False
 ) -> dict[str, Any]:
@@ -97,7 +91,7 @@ def application_form_data(
     agents), and for staff only `unmasked` — after `core.actions.pii_unmask` recorded why; otherwise
     with every ID number and phone the form declares masked."""
     data = application.form_data if isinstance(application.form_data, dict) else {}
-    if unmasked or _is_applicant_side(actor, application):
+    if unmasked or is_applicant_side(actor, application):
         return data
     item = application.item
     masked: dict[str, Any] = masked_form_data(item.form_schema or {}, item.form_ui or {}, data)
