@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 import uuid
 from pathlib import Path
-
-import pytest
-
-REDIS = ("127.0.0.1", 6379)
 
 
 def _run(tmp_path: Path, code: str, **environment: str) -> dict:
@@ -45,22 +40,8 @@ def test_the_cache_is_local_unless_a_redis_is_named(tmp_path):
     }
 
 
-def _redis_answers() -> bool:
-    try:
-        import redis  # noqa: F401 — the `prod` extra (and `dev`)
-    except ImportError:
-        return False
-    try:
-        with socket.create_connection(REDIS, timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-@pytest.mark.skipif(
-    not _redis_answers(), reason="no Redis at 127.0.0.1:6379 (or the redis package is missing)"
-)
 def test_the_redis_cache_round_trips(tmp_path):
+    """Against the Redis every machine of this project runs (127.0.0.1:6379): a real round trip."""
     prefix = f"yiwang-test-{uuid.uuid4().hex}"
     code = (
         "import json, django; django.setup()\n"
