@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "yiwang.identity",
     "yiwang.workflow",
     "yiwang.services",
+    "yiwang.hotline",
     "yiwang.web",
 ]
 
