@@ -210,6 +210,7 @@ def _register_routers() -> None:
     from yiwang.core.api_files import router as files_router
     from yiwang.core.api_notifications import router as notifications_router
     from yiwang.identity.api import router as identity_router
+    from yiwang.hotline.api import router as hotline_router
     from yiwang.services.api import router as services_router
     from yiwang.workflow.api import router as workflow_router
 
@@ -219,6 +220,7 @@ def _register_routers() -> None:
     api.add_router("/identity/", identity_router)
     api.add_router("/workflow/", workflow_router)
     api.add_router("/services/", services_router)
+    api.add_router("/hotline/", hotline_router)
 
 
 _register_routers()

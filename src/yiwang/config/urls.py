@@ -25,5 +25,6 @@ urlpatterns = [
     path("accounts/", include("yiwang.identity.urls")),
     path("", include("yiwang.core.urls")),
     path("services/", include("yiwang.services.urls")),
+    path("hotline/", include("yiwang.hotline.urls")),
     path("", include("yiwang.web.urls")),
 ]

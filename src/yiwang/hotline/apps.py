@@ -7,8 +7,52 @@ class HotlineConfig(AppConfig):
     verbose_name = "12345 政务服务便民热线"
 
     def ready(self) -> None:
+        from yiwang.hotline.permissions import PERMISSIONS
         from yiwang.identity.permissions import register_permissions
 
-        from yiwang.hotline.permissions import PERMISSIONS
-
         register_permissions(PERMISSIONS)
+
+        # Ticket.status follows its workflow instance (the atomic hooks in actions.tickets).
+        from yiwang.hotline.actions import tickets  # noqa: F401
+        from yiwang.hotline.constants import TICKET_MODEL_LABEL
+
+        # The workbench and 我的事项 open a ticket's own pages; seeing a ticket's instance takes
+        # hotline.view_ticket (not the engine's workflow.view_instance).
+        from yiwang.hotline.links import STAFF_INBOX, ticket_links
+        from yiwang.hotline.permissions import VIEW_TICKET
+        from yiwang.workflow.links import register_object_links
+
+        register_object_links(
+            TICKET_MODEL_LABEL, ticket_links, inbox=STAFF_INBOX, view_permission=VIEW_TICKET
+        )
+
+        # The states and actions this app runs by code: publishing a definition without them is refused.
+        from yiwang.hotline.constants import CONTRACT_ACTIONS, DEFINITION, STATES
+        from yiwang.workflow.contracts import register_contract
+
+        register_contract(DEFINITION, owner="12345热线", states=list(STATES), actions=list(CONTRACT_ACTIONS))
+
+        from django.utils.translation import gettext_lazy as _
+
+        from yiwang.hotline.permissions import DISPATCH_TICKET, REGISTER_TICKET
+        from yiwang.web.navigation import register_navigation
+
+        register_navigation(
+            _("12345工单"),
+            "hotline:tickets",
+            personas=("staff",),
+            order=30,
+            permissions=(VIEW_TICKET,),
+            description=_("来电工单：待派单、待签收、办理中、待审核、待回访，按时限标注红黄绿"),
+        )
+        register_navigation(
+            _("来电登记"),
+            "hotline:intake",
+            personas=("staff",),
+            order=31,
+            permissions=(REGISTER_TICKET, DISPATCH_TICKET),
+            description=_("接听来电：按号码查来电人历史、知识库答复、智能分类、相似工单并单"),
+        )
+        register_navigation(
+            _("12345诉求"), "hotline:report", personas=("anonymous", "citizen", "enterprise"), order=40
+        )

@@ -226,6 +226,14 @@ def _published_definition(code: str) -> ProcessDefinition:
     return snapshot("workflow.definition", pk, stamp.timestamp(), load, local=True)
 
 
+def _check_sla(sla: dict[str, Any] | None) -> None:
+    if sla is not None and schema_errors(sla, SLA_SCHEMA):
+        raise InvalidInput(
+            "时限应为一种计时方式及其数值，如 {working_days: 5}、{working_hours: 4} 或 {natural_hours: 1}",
+            code="workflow_sla_invalid",
+        )
+
+
 def instance_prepare(
     *,
     actor: Actor,
@@ -250,11 +258,7 @@ def instance_prepare(
     verdict = judge_start(actor, parsed.start, organization=organization, owner_id=owner_id)
     if verdict is not Verdict.ALLOWED:
         raise PermissionDenied(f"您没有发起「{definition.name}」的权限", code="workflow_action_not_allowed")
-    if sla is not None and schema_errors(sla, SLA_SCHEMA):
-        raise InvalidInput(
-            "时限应为一种计时方式及其数值，如 {working_days: 5}、{working_hours: 4} 或 {natural_hours: 1}",
-            code="workflow_sla_invalid",
-        )
+    _check_sla(sla)
     calendar = get_calendar()
     instance = ProcessInstance(
         definition=definition,
@@ -283,6 +287,7 @@ def instance_start(
     assignee: Any = None,
     sla: dict[str, Any] | None = None,
     comment: str = "",
+    attachments: Sequence[StoredFile | UUID | str] = (),
     now: datetime | None = None,
     audit: bool = True,
     prepared: ProcessInstance | None = None,
@@ -291,7 +296,9 @@ def instance_start(
     arguments as for `instance_prepare`), or the `prepared` instance.
 
     `audit=False`: the caller's own audit row for the same change, in the same transaction, names
-    the instance and its definition — one act, one audit row."""
+    the instance and its definition — one act, one audit row. `attachments` (uploaded by the actor)
+    go on the start event, like an action's."""
+    files = _resolve_attachments(actor, attachments) if attachments else []
     if prepared is not None:
         instance = prepared
     else:
@@ -329,6 +336,8 @@ def instance_start(
             created_at=instance.started_at,
         )
         event.save(force_insert=True)
+        if files:
+            event.attachments.set(files)
         if audit:
             audit_record(
                 actor=actor,
@@ -507,6 +516,7 @@ def transition(
     attachments: Sequence[StoredFile | UUID | str] = (),
     organization: Organization | None = None,
     children: Sequence[ChildSpec] = (),
+    sla: dict[str, Any] | None = None,
     now: datetime | None = None,
     audit: bool = True,
 ) -> ProcessEvent:
@@ -518,8 +528,10 @@ def transition(
     Validates (in this order) the action, the actor's permission and data scope, the state, the
     suspension, required fields and `fields_schema`; then moves the clocks, writes the event and the
     audit row and runs the hooks. `organization` is the new owning department of a `reassign:
-    choose` action (派单). The caller's `instance` object is updated in place."""
+    choose` action (派单); `sla` the time limit a `restart_overall` action (重办) starts the overall
+    clock with. The caller's `instance` object is updated in place."""
     now = now or timezone.now()
+    _check_sla(sla)
     fields = dict(fields or {})
     calendar = get_calendar()
     with transaction.atomic():
@@ -559,7 +571,7 @@ def transition(
 
         from_state, to_state = locked.state, act.target_from(locked.state)
         days = int(fields["days"]) if act.extend else None
-        position = engine.step(calendar, parsed, locked.position(), act, now, days=days)
+        position = engine.step(calendar, parsed, locked.position(), act, now, days=days, sla=sla)
         locked.place(position, engine.settle(calendar, parsed, position, now))
         if to_state != from_state or act.release:
             locked.claimed_by, locked.claimed_at, locked.claimed_codes = None, None, ""
@@ -1127,7 +1139,7 @@ def _escalate(pk: UUID, now: datetime, calendar: WorkCalendar, result: TickResul
             (rule, f"state:{state.code}:{rule.index}", instance.state_entered_at, instance.state_clock())
             for rule in state.escalations
         ] + [
-            (rule, f"instance:{rule.index}", instance.started_at, instance.overall_clock())
+            (rule, f"instance:{rule.index}", instance.overall_started_at or instance.started_at, instance.overall_clock())
             for rule in parsed.escalations
         ]
         pending: list[datetime | None] = []

@@ -26,6 +26,9 @@ definition can be saved and published. Shape of a definition:
                "reassign": "choose" | "origin", "notify_owner": true}]
 }
 ```
+A state with `"stops_overall": true` meets the overall time limit on entry (办结, awaiting 回访: the
+overall clock stops); an action with `"restart_overall": true` starts it again (重办), with the time
+limit its caller passes to `transition(sla=…)` or else the definition's.
 The owner (applicant) of an instance gets an in-app message when someone else moves it (see
 `workflow/subscribers.py`); `"notify_owner": false` keeps an internal step (退单, 改派) quiet.
 An `optional` action (withdraw, extend) is offered but does not put the instance in inboxes.
@@ -120,6 +123,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                     "sla": SLA,
                     **WARNING,
                     "escalations": {"type": "array", "items": ESCALATION},
+                    "stops_overall": {"type": "boolean"},
                     "description": {"type": "string"},
                 },
                 "required": ["code", "name", "type"],
@@ -153,6 +157,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                         "additionalProperties": False,
                     },
                     "after_children": {"type": "boolean"},
+                    "restart_overall": {"type": "boolean"},
                     "optional": {"type": "boolean"},
                     "reassign": {"enum": ["choose", "origin"]},
                     "notify_owner": {"type": "boolean"},

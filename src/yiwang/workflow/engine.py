@@ -102,6 +102,8 @@ class State:
     warning_ratio: float | None
     warning_before_hours: float | None
     escalations: tuple[Escalation, ...]
+    # Entering this state meets the overall time limit (办结, awaiting 回访): the overall clock stops.
+    stops_overall: bool = False
 
     @property
     def is_terminal(self) -> bool:
@@ -134,6 +136,9 @@ class Action:
     children_definition: str = ""
     children_join: str = ""
     after_children: bool = False
+    # 重办: the overall clock starts again from the action (with the caller's time limit, else the
+    # definition's), instead of going on from where it stopped.
+    restart_overall: bool = False
 
     @property
     def system_only(self) -> bool:
@@ -247,6 +252,7 @@ def parse(content: dict[str, Any]) -> Definition:
             warning_ratio=s.get("warning_ratio"),
             warning_before_hours=s.get("warning_before_hours"),
             escalations=_escalations(s.get("escalations", [])),
+            stops_overall=bool(s.get("stops_overall", False)),
         )
         for s in content["states"]
     }
@@ -274,6 +280,7 @@ def parse(content: dict[str, Any]) -> Definition:
             children_definition=str(a.get("open_children", {}).get("definition", "")),
             children_join=str(a.get("open_children", {}).get("join", "")),
             after_children=bool(a.get("after_children", False)),
+            restart_overall=bool(a.get("restart_overall", False)),
         )
         for a in content["actions"]
     }
@@ -422,6 +429,9 @@ class Position:
     suspended_state_remaining: int | None = None
     extended_days: int = 0
     completed_at: datetime | None = None
+    # When the overall clock last started (the start, or a 重办 that restarted it): escalations of
+    # the overall clock fire once per run of it.
+    overall_started_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -469,6 +479,7 @@ def begin(
         state_entered_at=now,
         overall=overall,
         state_clock=state_clock(calendar, definition, start, now),
+        overall_started_at=now,
     )
 
 
@@ -480,13 +491,15 @@ def step(
     now: datetime,
     *,
     days: int | None = None,
+    sla: dict[str, Any] | None = None,
 ) -> Position:
     """The position after `action` runs at `now`: the next state and both clocks. Pure — whether the
     action may run (state, actor, fields) is the caller's to check first; `days` is an extension's.
 
     Suspending freezes what is left on both clocks; resuming counts it again from `now`; an action
     that ends the instance while suspended ends it; entering another state starts that state's
-    clock; an extension moves both deadlines."""
+    clock; an extension moves both deadlines; a `restart_overall` action starts the overall clock
+    again (with `sla`, else the definition's) and a `stops_overall` state stops it."""
     new = Position(**{**position.__dict__})
     overall, current = position.overall, position.state_clock
     target = action.target_from(position.state)
@@ -509,6 +522,17 @@ def step(
         new.extended_days += days
     if action.reopen:  # 重办 / 复核: out of a terminal state, running again
         new.completed_at = None
+    if action.restart_overall:
+        new.overall_started_at = now
+        overall = start_clock(
+            calendar,
+            now,
+            sla if sla is not None else definition.sla,
+            warning_ratio=definition.warning_ratio,
+            warning_before_hours=definition.warning_before_hours,
+        )
+    if definition.states[new.state].stops_overall:
+        overall = Clock()
     if definition.states[new.state].is_terminal:
         new.completed_at = now
         current = Clock()

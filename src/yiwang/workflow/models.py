@@ -173,6 +173,9 @@ class ProcessInstance(models.Model):
     suspended_remaining_seconds = models.IntegerField(null=True, blank=True, editable=False)
     suspended_state_remaining_seconds = models.IntegerField(null=True, blank=True, editable=False)
     extended_days = models.PositiveIntegerField(_("已延期工作日"), default=0)
+    # When the overall clock last (re)started: the start, or a 重办 (`restart_overall`); empty on rows
+    # older than the column, which read `started_at`.
+    overall_started_at = models.DateTimeField(_("总时限起算"), null=True, blank=True, editable=False)
     escalated_at = models.DateTimeField(_("最近督办时间"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -244,6 +247,7 @@ class ProcessInstance(models.Model):
             suspended_state_remaining=self.suspended_state_remaining_seconds,
             extended_days=self.extended_days,
             completed_at=self.completed_at,
+            overall_started_at=self.overall_started_at or self.started_at,
         )
 
     def place(self, position: engine.Position, schedule: engine.Schedule) -> None:
@@ -259,6 +263,7 @@ class ProcessInstance(models.Model):
         self.suspended_state_remaining_seconds = position.suspended_state_remaining
         self.extended_days = position.extended_days
         self.completed_at = position.completed_at
+        self.overall_started_at = position.overall_started_at
         self.overdue, self.warning = schedule.overdue, schedule.warning
         self.due_at, self.warning_at = schedule.due_at, schedule.warning_at
         self.escalation_due_at = schedule.escalation_due_at

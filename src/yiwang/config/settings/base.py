@@ -272,3 +272,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "WARNING"}, "django.tasks": {"level": "WARNING"}},
 }
+
+# 12345: the hotline centre's organisation code (new tickets belong to it until dispatched) and the
+# classifier confidence at or above which a dispatcher confirms the suggestion with one key.
+HOTLINE_CENTER = env("YIWANG_HOTLINE_CENTER", "city-12345")
+HOTLINE_CONFIDENCE = float(env("YIWANG_HOTLINE_CONFIDENCE", "0.6"))

@@ -10,7 +10,7 @@ from yiwang.core.models import AuditEvent, StoredFile
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import DataScope
 from yiwang.workflow import hooks
-from yiwang.workflow.actions import instance_start, transition
+from yiwang.workflow.actions import definition_publish, definition_save, instance_start, transition
 from yiwang.workflow.models import ProcessEvent, ProcessInstance
 from yiwang.workflow.selectors import available_actions
 
@@ -99,18 +99,52 @@ def test_deadlines_skip_national_day_and_count_the_makeup_saturday(definitions, 
     assert instance.deadline == at("2026-10-13 17:30")
 
 
+# A dispatch desk on office time (the shipped 12345 definition runs 派单/签收 on natural time since
+# issue 13): one working hour to dispatch, two working hours to sign for.
+OFFICE_HOURS_DESK = {
+    "start": {"roles": ["hotline_agent"]},
+    "states": [
+        {"code": "registered", "name": "已受理（待派单）", "type": "start", "sla": {"working_hours": 1}},
+        {"code": "dispatched", "name": "待签收", "type": "normal", "sla": {"working_hours": 2}},
+        {"code": "signed", "name": "已签收", "type": "terminal"},
+    ],
+    "actions": [
+        {
+            "code": "dispatch",
+            "name": "派单",
+            "from": ["registered"],
+            "to": "dispatched",
+            "roles": ["hotline_dispatcher"],
+            "reassign": "choose",
+            "required_fields": ["comment"],
+        },
+        {
+            "code": "sign_for",
+            "name": "签收",
+            "from": ["dispatched"],
+            "to": "signed",
+            "roles": ["handling_officer"],
+        },
+    ],
+}
+
+
 def test_hours_sla_runs_on_office_hours_only(definitions, city, subject):
+    draft = definition_save(
+        actor=Actor.system(), code="office_hours_desk", name="工作时间派单", definition=OFFICE_HOURS_DESK
+    )
+    definition_publish(actor=Actor.system(), definition=draft)
     agent = staff(city["hotline"], roles=["hotline_agent"], scope=DataScope.DEPARTMENT)
     dispatcher = staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION)
     ticket = instance_start(
         actor=actor(agent),
-        definition_code="hotline_12345",
+        definition_code="office_hours_desk",
         obj=subject,
         organization=city["hotline"],
         title="噪音扰民投诉",
         now=at("2026-11-06 16:00"),
     )
-    # 1 working hour to dispatch: Fri 16:00 → 17:00.
+    # 1 working hour to dispatch: Fri 11-06 16:00 is inside the 13:30-17:30 period → 17:00.
     assert ticket.state_deadline == at("2026-11-06 17:00")
 
     transition(
@@ -122,7 +156,8 @@ def test_hours_sla_runs_on_office_hours_only(definitions, city, subject):
         now=at("2026-11-06 16:30"),
     )
 
-    # 签收 within 2 working hours: Fri 16:30-17:30 and Mon 09:00-10:00.
+    # 签收 within 2 working hours: Fri 16:30-17:30 (1 h); the evening and Sat/Sun 11-07/08 (no 调休 in
+    # November 2026) do not count; Mon 11-09 09:00-10:00 (1 h) → Mon 10:00, not Fri 18:30.
     assert ticket.state == "dispatched"
     assert ticket.state_deadline == at("2026-11-09 10:00")
     assert ticket.organization == city["housing"]
@@ -176,35 +211,55 @@ def test_suspended_instance_only_allows_resume_or_ending_actions(definitions, ci
     assert instance.suspended_at is None
 
 
-def test_in_place_suspend_and_resume_keep_the_state_clock(definitions, city, subject):
-    ticket, officer, _ = _ticket_in_handling(city, subject, signed="2026-11-02 10:00")
-    assert ticket.state_deadline == at("2026-11-09 17:30")
+def test_in_place_suspend_and_resume_keep_the_state_clock(definitions, city, citizen, subject):
+    """特别程序 suspends in place: the case stays in 审查中 and its state clock is frozen, then counts
+    the frozen remainder again from the resume (the 12345 办理中 has no state clock since issue 13)."""
+    window = staff(city["market"], roles=["window_clerk"])
+    approver = staff(city["market"], roles=["approver"])
+    instance = apply(citizen, subject, city)  # Mon 11-02 09:00; promised 5 working days → Mon 11-09 17:30
+    transition(instance=instance, action="accept", actor=actor(window), now=at("2026-11-02 10:00"))
+    # 审查 2 working days, counted from the next working day: Tue 11-03, Wed 11-04 → Wed 11-04 17:30.
+    assert instance.state_deadline == at("2026-11-04 17:30")
+    assert instance.deadline == at("2026-11-09 17:30")
 
     transition(
-        instance=ticket,
+        instance=instance,
         action="suspend",
-        actor=actor(officer),
-        now=at("2026-11-04 10:00"),
-        fields={"reason": "等待产权单位提供资料"},
+        actor=actor(approver),
+        now=at("2026-11-03 10:00"),
+        fields={"kind": "site_survey", "reason": "需现场勘查经营场所"},
     )
+    assert (instance.state, instance.state_entered_at) == ("reviewing", at("2026-11-02 10:00"))
+    # Left at Tue 11-03 10:00: Tue 10:00-12:00 + 13:30-17:30 (6 h) + Wed (7 h) on the state clock;
+    # the same 6 h + Wed, Thu, Fri, Mon (4 × 7 h) on the overall one.
+    assert instance.suspended_state_remaining_seconds == 13 * 3600
+    assert instance.suspended_remaining_seconds == 34 * 3600
     with pytest.raises(Conflict) as exc_info:
         transition(
-            instance=ticket,
-            action="reply",
-            actor=actor(officer),
-            comment="已处理",
-            now=at("2026-11-05 10:00"),
+            instance=instance,
+            action="review",
+            actor=actor(approver),
+            comment="同意",
+            now=at("2026-11-04 10:00"),
         )
-    assert exc_info.value.code == "workflow_suspended"
-    transition(instance=ticket, action="resume", actor=actor(officer), now=at("2026-11-11 10:00"))
+    assert refused(exc_info) == ("workflow_suspended", "事项已挂起，请先恢复后再「审查通过」")
+    transition(instance=instance, action="resume", actor=actor(approver), now=at("2026-11-10 10:00"))
 
-    # Suspended Wed 11-04 10:00 → Wed 11-11 10:00: exactly 5 working days later.
-    assert ticket.state == "handling"
-    assert ticket.state_deadline == at("2026-11-16 17:30")
+    # Suspended Tue 11-03 10:00 → Tue 11-10 10:00, exactly 5 working days: 13 h from Tue 11-10 10:00 are
+    # Tue (6 h) + Wed (7 h) → Wed 11-11 17:30, the old deadline 5 working days later, still in 审查中.
+    assert (instance.state, instance.state_entered_at) == ("reviewing", at("2026-11-02 10:00"))
+    assert instance.suspended_at is None
+    assert instance.state_deadline == at("2026-11-11 17:30")
+    # 34 h from Tue 11-10 10:00: Tue (6 h) + Wed, Thu, Fri, Mon (28 h) → Mon 11-16 17:30.
+    assert instance.deadline == at("2026-11-16 17:30")
 
 
 def test_extension_adds_working_days_and_requires_a_reason(definitions, city, subject):
     ticket, _, dispatcher = _ticket_in_handling(city, subject, signed="2026-11-02 10:00")
+    # 办理中 has no clock of its own: the ticket's overall 5 working days from Mon 11-02 10:00, counted
+    # from the next working day (Tue … Mon) → Mon 11-09 17:30.
+    assert ticket.state_deadline is None
+    assert ticket.deadline == at("2026-11-09 17:30")
 
     with pytest.raises(InvalidInput) as exc_info:
         transition(instance=ticket, action="extend", actor=actor(dispatcher), fields={"days": 3})
@@ -217,6 +272,8 @@ def test_extension_adds_working_days_and_requires_a_reason(definitions, city, su
             fields={"days": 30, "reason": "涉及多部门"},
         )
     assert exc_info.value.code == "workflow_extend_days_invalid"
+    ticket.refresh_from_db()
+    assert (ticket.deadline, ticket.extended_days) == (at("2026-11-09 17:30"), 0)
 
     transition(
         instance=ticket,
@@ -226,7 +283,10 @@ def test_extension_adds_working_days_and_requires_a_reason(definitions, city, su
         fields={"days": 3, "reason": "需现场勘验"},
     )
 
-    assert ticket.state_deadline == at("2026-11-12 17:30")
+    # 3 more working days after Mon 11-09: Tue 11-10, Wed 11-11, Thu 11-12 → Thu 11-12 17:30.
+    assert ticket.deadline == at("2026-11-12 17:30")
+    assert ticket.worklist_deadline == at("2026-11-12 17:30")
+    assert ticket.state_deadline is None
     assert ticket.extended_days == 3
     assert ticket.state == "handling"
 

@@ -122,14 +122,21 @@ def test_inbox_and_per_action_check_agree_for_everyone_around_a_claimed_ticket(d
 def test_an_archived_ticket_reopens_only_through_a_reopen_action(desk):
     ticket, first, _second, _supervisor, dispatcher = desk
     agent = staff(ticket.origin_organization, roles=["hotline_agent"], scope=DataScope.REGION)
-    transition(instance=ticket, action="sign_for", actor=actor(first))
-    transition(instance=ticket, action="reply", actor=actor(first), comment="已修复")
-    transition(instance=ticket, action="close", actor=actor(dispatcher))
+    transition(instance=ticket, action="sign_for", actor=actor(first), now=at("2026-11-02 10:00"))
     transition(
-        instance=ticket, action="callback", actor=actor(agent), fields={"satisfaction": "dissatisfied"}
+        instance=ticket, action="reply", actor=actor(first), comment="已修复", now=at("2026-11-03 15:00")
+    )
+    transition(instance=ticket, action="close", actor=actor(dispatcher), now=at("2026-11-04 09:00"))
+    transition(
+        instance=ticket,
+        action="callback",
+        actor=actor(agent),
+        fields={"satisfaction": "dissatisfied"},
+        now=at("2026-11-04 11:00"),
     )
     ticket.refresh_from_db()
-    assert ticket.state == "archived" and ticket.completed_at is not None
+    assert ticket.state == "archived" and ticket.completed_at == at("2026-11-04 11:00")
+    assert ticket.deadline is None  # 办结 stopped the overall clock
     assert [a.code for a in available_actions(ticket, actor(dispatcher))] == ["recheck"]
     with pytest.raises(Conflict) as ended:
         transition(instance=ticket, action="reply", actor=actor(first), comment="再答复")
@@ -142,11 +149,17 @@ def test_an_archived_ticket_reopens_only_through_a_reopen_action(desk):
         action="recheck",
         actor=actor(dispatcher),
         fields={"reason": "来电人反映路灯仍不亮"},
+        now=at("2026-11-05 10:00"),
     )
 
     ticket.refresh_from_db()
     assert (ticket.state, ticket.completed_at) == ("handling", None)
-    assert ticket.state_deadline is not None and ticket.worklist_deadline == ticket.state_deadline
+    # 复核重办 runs on a clock again: 办理中 has none of its own, and the overall one restarts from the
+    # action with the definition's 5 working days (none was passed): Thu 11-05 10:00 → Fri 11-06,
+    # Mon 11-09, Tue 11-10, Wed 11-11, Thu 11-12 → Thu 11-12 17:30.
+    assert ticket.state_deadline is None
+    assert (ticket.deadline, ticket.overdue) == (at("2026-11-12 17:30"), False)
+    assert (ticket.worklist_clock, ticket.worklist_deadline) == ("overall", at("2026-11-12 17:30"))
     assert ticket.pk in _inbox(first)
     assert list(ticket.events.order_by("id").values_list("action", flat=True))[-2:] == ["callback", "recheck"]
     assert ProcessInstance.objects.get(pk=ticket.pk).handlers.exists()

@@ -193,4 +193,6 @@ def test_the_shipped_definitions_keep_every_registered_contract():
         contracts._contracts["hotline_12345"] = [
             c for c in contracts._contracts["hotline_12345"] if c.owner != "测试"
         ]
-    assert contract_errors("hotline_12345", {"states": [], "actions": []}) == []
+    # Only the 12345 app's own contract is left: a definition without its states and actions is refused.
+    left = contract_errors("hotline_12345", {"states": [], "actions": []})
+    assert [line.split("」")[0] for line in left] == ["「12345热线", "「12345热线"]

@@ -36,38 +36,45 @@ def test_an_overdue_ticket_climbs_the_chain_one_notice_at_a_time(ticket_in_handl
     supervisor = staff(city["hotline"], roles=["supervisor"], scope=DataScope.REGION, name="督查室")
     staff(city["other"], roles=["department_head"], scope=DataScope.DEPARTMENT_TREE, name="别的局长")
     leader = staff(city["government"], roles=["leader"], scope=DataScope.ALL, name="市领导")
-    # 办理中 has 5 working days from Mon 11-02: due Mon 11-09 17:30.
-    assert ticket.state_deadline == at("2026-11-09 17:30")
+    # The chain runs on the ticket's overall clock (办理中 has none of its own): 5 working days from the
+    # registration on Mon 11-02 09:00, counted from the next working day (Tue … Mon) → Mon 11-09 17:30.
+    # Every moment below counts from that deadline in natural hours.
+    assert ticket.state_deadline is None
+    assert ticket.deadline == at("2026-11-09 17:30")
 
     tick(now=at("2026-11-09 17:31"))  # overdue: the officer is told (and the head of the earlier warning)
     assert _received() == Counter(
         {("李办理", "workflow.overdue"): 1, ("住建局长", "workflow.escalation_warning"): 1}
     )
     tick(now=at("2026-11-09 17:40"))  # nothing new, however often the timer runs
-    tick(now=at("2026-11-09 19:32"))  # level 1 repeats every 2 hours …
+    tick(now=at("2026-11-09 19:32"))  # level 1 repeats every 2 hours (19:30) …
     assert _received()[("李办理", "workflow.overdue")] == 2
-    tick(now=at("2026-11-09 21:32"))  # … until the department head takes over 4 hours in
+    tick(now=at("2026-11-09 21:32"))  # … until the department head takes over 4 hours in (21:30)
     assert _received()[("住建局长", "workflow.escalation")] == 1
     assert _received()[("李办理", "workflow.overdue")] == 2
-    tick(now=at("2026-11-10 17:32"))  # a day in: the 督办机构
+    tick(now=at("2026-11-10 17:32"))  # a day in (Tue 17:30): the 督办机构
     tick(now=at("2026-11-10 18:00"))
     assert _received()[("督查室", "workflow.escalation")] == 1
-    tick(now=at("2026-11-11 17:32"))  # repeated daily
+    tick(now=at("2026-11-11 17:32"))  # repeated daily (Wed 17:30)
     assert _received()[("督查室", "workflow.escalation")] == 2
-    tick(now=at("2026-11-12 17:32"))  # three days in: the city leader
+    tick(now=at("2026-11-12 17:32"))  # three days in (Thu 17:30): the city leader
     assert _received()[("市领导", "workflow.escalation")] == 1
     assert _received()[("督查室", "workflow.escalation")] == 2  # the leader's level ends the repeats
     assert ("别的局长", "workflow.escalation") not in _received()  # another bureau's head is not told
     assert {n.link for n in Notification.objects.all()} == {f"/workbench/instances/{ticket.pk}/"}
     rules = sorted(Escalation.objects.filter(instance=ticket, kind="overdue").values_list("rule", flat=True))
+    # The definition-level chain (rule 1; rule 0 is the warning → department_head one).
     assert rules == [
-        "state:handling:1",
-        "state:handling:1:0:1",
-        "state:handling:1:1:0",
-        "state:handling:1:2:0",
-        "state:handling:1:2:1",
-        "state:handling:1:3:0",
+        "instance:1",
+        "instance:1:0:1",
+        "instance:1:1:0",
+        "instance:1:2:0",
+        "instance:1:2:1",
+        "instance:1:3:0",
     ]
+    assert set(Escalation.objects.filter(instance=ticket, kind="warning").values_list("rule", flat=True)) == {
+        "instance:0"
+    }
     assert {leader.pk, supervisor.pk, head.pk, officer.pk} == set(
         Notification.objects.values_list("recipient_id", flat=True)
     )

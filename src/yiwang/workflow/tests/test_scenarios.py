@@ -84,14 +84,16 @@ def test_a_citizen_applies_for_a_food_business_licence(definitions, city, citize
 
 
 def test_a_noise_complaint_goes_round_the_12345_loop(definitions, city):
-    """A caller reports night-time construction noise. The agent registers the ticket, the
-    dispatcher sends it to the wrong bureau, which returns it; the right bureau signs late (the
-    supervisor is alerted), handles, replies; the centre closes it and the caller is called back."""
+    """A caller reports night-time construction noise at 20:30. The agent registers the ticket; the
+    night-shift dispatcher sends it within the two (natural) hours — to the wrong bureau, whose duty
+    officer returns it; the right bureau signs only the next morning (the supervisor is alerted in the
+    night), handles, replies; the centre closes it, which stops the ticket's clock, and the caller is
+    called back."""
     agent = actor(staff(city["hotline"], roles=["hotline_agent"], scope=DataScope.REGION, name="话务员小周"))
     dispatcher = actor(
         staff(city["hotline"], roles=["hotline_dispatcher"], scope=DataScope.REGION, name="派单员小吴")
     )
-    market_officer = actor(staff(city["market"], roles=["handling_officer"], name="市场局承办人"))
+    market_officer = actor(staff(city["market"], roles=["handling_officer"], name="市场局值班员"))
     housing_officer = actor(staff(city["housing"], roles=["handling_officer"], name="住建局承办人"))
     supervisor = staff(city["government"], roles=["supervisor"], name="督查室老刘")
     caller_record = PersonFactory()
@@ -104,8 +106,10 @@ def test_a_noise_complaint_goes_round_the_12345_loop(definitions, city):
         title="工地夜间施工噪音扰民",
         now=at("2026-11-10 20:30"),
     )
-    # Registered after hours: 1 working hour to dispatch → Wed 11-11 10:00.
-    assert ticket.state_deadline == at("2026-11-11 10:00")
+    # Tue 11-10 20:30: 2 natural hours to dispatch → 22:30 the same night. The ticket's own limit is
+    # 5 working days counted from the next working day (Wed, Thu, Fri, Mon, Tue) → Tue 11-17 17:30.
+    assert ticket.state_deadline == at("2026-11-10 22:30")
+    assert ticket.deadline == at("2026-11-17 17:30")
 
     transition(
         instance=ticket,
@@ -113,16 +117,17 @@ def test_a_noise_complaint_goes_round_the_12345_loop(definitions, city):
         actor=dispatcher,
         organization=city["market"],
         comment="转市场监管局",
-        now=at("2026-11-11 09:05"),
+        now=at("2026-11-10 21:05"),
     )
+    assert ticket.state_deadline == at("2026-11-10 23:05")  # 签收 within 2 natural hours
     with pytest.raises(Exception) as exc_info:
-        transition(instance=ticket, action="sign_for", actor=housing_officer, now=at("2026-11-11 09:10"))
+        transition(instance=ticket, action="sign_for", actor=housing_officer, now=at("2026-11-10 21:10"))
     assert exc_info.value.code == "workflow_forbidden"
     transition(
         instance=ticket,
         action="return_ticket",
         actor=market_officer,
-        now=at("2026-11-11 09:30"),
+        now=at("2026-11-10 21:30"),
         fields={"reason": "建筑施工噪音属住建部门职责"},
     )
     transition(
@@ -131,16 +136,18 @@ def test_a_noise_complaint_goes_round_the_12345_loop(definitions, city):
         actor=dispatcher,
         organization=city["housing"],
         comment="改派住建局",
-        now=at("2026-11-11 09:40"),
+        now=at("2026-11-10 21:40"),
     )
+    assert ticket.state_deadline == at("2026-11-10 23:40")  # 21:40 + 2 natural hours
 
-    # Nobody signs for two working hours: the supervisor gets one reminder, however often the timer runs.
-    tick(now=at("2026-11-11 13:45"))
-    tick(now=at("2026-11-11 14:00"))
+    # Nobody signs for it by 23:40: the supervisor gets one reminder, however often the timer runs.
+    tick(now=at("2026-11-10 23:45"))
+    tick(now=at("2026-11-11 00:30"))
     assert Notification.objects.filter(recipient=supervisor).count() == 1
 
-    transition(instance=ticket, action="sign_for", actor=housing_officer, now=at("2026-11-11 14:10"))
+    transition(instance=ticket, action="sign_for", actor=housing_officer, now=at("2026-11-11 09:10"))
     assert ticket.overdue is False and ticket.assignee == housing_officer.user
+    assert (ticket.state_deadline, ticket.deadline) == (None, at("2026-11-17 17:30"))
     transition(
         instance=ticket,
         action="reply",
@@ -149,16 +156,20 @@ def test_a_noise_complaint_goes_round_the_12345_loop(definitions, city):
         now=at("2026-11-13 16:00"),
     )
     transition(instance=ticket, action="close", actor=dispatcher, now=at("2026-11-16 09:30"))
+    # 办结 a day before Tue 11-17 17:30 meets the limit: the overall clock stops; 回访 within 3 working
+    # days (Tue, Wed, Thu) → Thu 11-19 17:30.
+    assert (ticket.deadline, ticket.state_deadline) == (None, at("2026-11-19 17:30"))
     transition(
         instance=ticket,
         action="callback",
         actor=agent,
         comment="来电人表示满意",
         now=at("2026-11-16 11:00"),
-        fields={"satisfaction": "satisfied", "contacted": True},
+        fields={"satisfaction": "satisfied", "contacted": True, "resolved": True},
     )
 
     assert ticket.state == "archived" and ticket.completed_at == at("2026-11-16 11:00")
+    assert ticket.overdue is False
     assert [e.action for e in history_for(ticket, dispatcher)] == [
         "start",
         "dispatch",

@@ -47,19 +47,53 @@ def test_tick_marks_warning_then_overdue_and_notifies_supervisors_once(definitio
 
 
 def test_acting_clears_the_flags_and_the_new_state_gets_its_own_escalations(definitions, city, subject):
+    """待签收, 已退单 and 待签收 again each carry their own 2-natural-hour clock and overdue → supervisor
+    rule: every move clears the flags, and each entered state escalates once on its own clock."""
     officer = staff(city["housing"], roles=["handling_officer"])
-    head = staff(city["housing"], roles=["department_head"], name="住建局王局")
-    ticket = _dispatched_ticket(city, subject, "2026-11-09 09:00")
-    tick(now=at("2026-11-09 11:01"))
+    supervisor = staff(city["government"], roles=["supervisor"], name="督查室老刘")
+    ticket, dispatcher = dispatched_ticket(city, subject, title="井盖缺失", when="2026-11-09 09:00")
+    first = tick(now=at("2026-11-09 11:01"))  # 签收 due 09:00 + 2 h = 11:00
+    assert (first.overdue, first.escalations, first.notifications) == (1, 1, 1)
 
-    transition(instance=ticket, action="sign_for", actor=actor(officer), now=at("2026-11-09 11:30"))
-    assert (ticket.warning, ticket.overdue) == (False, False)
-    # 办理 5 working days: Mon 11-09 → Mon 11-16 17:30; warning at 80 % of the office time used.
-    assert ticket.state_deadline == at("2026-11-16 17:30")
+    transition(
+        instance=ticket,
+        action="return_ticket",
+        actor=actor(officer),
+        now=at("2026-11-09 11:30"),
+        fields={"reason": "井盖属市政设施，不属本局"},
+    )
+    assert (ticket.state, ticket.warning, ticket.overdue) == ("returned", False, False)
+    # 已退单 has its own 2 natural hours: 11:30 → 13:30; the definition's warning ratio 0.8 leaves a
+    # lead of 24 min → warning at 13:06 (the overall clock, due Mon 11-16 17:30, warns much later).
+    assert ticket.state_deadline == at("2026-11-09 13:30")
+    assert ticket.warning_at == at("2026-11-09 13:06")
 
-    result = tick(now=at("2026-11-16 09:00"))
-    assert (result.warned, result.escalations) == (1, 1)
-    assert Notification.objects.filter(recipient=head).count() == 1
+    warned = tick(now=at("2026-11-09 13:10"))
+    assert (warned.warned, warned.overdue, warned.escalations) == (1, 0, 0)
+    overdue = tick(now=at("2026-11-09 13:31"))  # 已退单's own rule fires on its own clock
+    assert (overdue.overdue, overdue.escalations, overdue.notifications) == (1, 1, 1)
+
+    transition(
+        instance=ticket,
+        action="redispatch",
+        actor=actor(dispatcher),
+        organization=city["market"],
+        comment="改派市场监管局",
+        now=at("2026-11-09 13:40"),
+    )
+    # Back in 待签收 with a fresh clock (13:40 → 15:40): the rule that fired at 11:01 fires again.
+    assert (ticket.state_deadline, ticket.warning, ticket.overdue) == (at("2026-11-09 15:40"), False, False)
+    assert tick(now=at("2026-11-09 15:39")).escalations == 0
+    again = tick(now=at("2026-11-09 15:41"))
+    assert (again.overdue, again.escalations, again.notifications) == (1, 1, 1)
+
+    fired = Escalation.objects.filter(instance=ticket).order_by("fired_at")
+    assert list(fired.values_list("rule", "clock_started_at", "fired_at")) == [
+        ("state:dispatched:0", at("2026-11-09 09:00"), at("2026-11-09 11:01")),
+        ("state:returned:0", at("2026-11-09 11:30"), at("2026-11-09 13:31")),
+        ("state:dispatched:0", at("2026-11-09 13:40"), at("2026-11-09 15:41")),
+    ]
+    assert Notification.objects.filter(recipient=supervisor).count() == 3
 
 
 def test_suspended_instances_are_skipped(definitions, city, subject):

@@ -1,0 +1,8 @@
+"""URLs of 12345: each page module owns its `urlpatterns`."""
+
+from __future__ import annotations
+
+from yiwang.hotline.views import citizen, intake, staff
+
+app_name = "hotline"
+urlpatterns = [*staff.urlpatterns, *intake.urlpatterns, *citizen.urlpatterns]
