@@ -34,7 +34,7 @@ class HotlineConfig(AppConfig):
 
         from django.utils.translation import gettext_lazy as _
 
-        from yiwang.hotline.permissions import DISPATCH_TICKET, REGISTER_TICKET
+        from yiwang.hotline.permissions import DISPATCH_TICKET, MANAGE_KNOWLEDGE, REGISTER_TICKET
         from yiwang.web.navigation import register_navigation
 
         register_navigation(
@@ -52,6 +52,14 @@ class HotlineConfig(AppConfig):
             order=31,
             permissions=(REGISTER_TICKET, DISPATCH_TICKET),
             description=_("接听来电：按号码查来电人历史、知识库答复、智能分类、相似工单并单"),
+        )
+        register_navigation(
+            _("知识库"),
+            "hotline:knowledge",
+            personas=("staff",),
+            order=36,
+            permissions=(MANAGE_KNOWLEDGE,),
+            description=_("本部门的答复口径：新增、修改、到期复核、停用，补写话务员未能答复的问题"),
         )
         register_navigation(
             _("12345诉求"), "hotline:report", personas=("anonymous", "citizen", "enterprise"), order=40

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from yiwang.hotline.views import citizen, intake, staff
+from yiwang.hotline.views import citizen, intake, knowledge, staff
 
 app_name = "hotline"
-urlpatterns = [*staff.urlpatterns, *intake.urlpatterns, *citizen.urlpatterns]
+urlpatterns = [*staff.urlpatterns, *intake.urlpatterns, *citizen.urlpatterns, *knowledge.urlpatterns]

@@ -36,7 +36,9 @@ def test_an_agent_registers_a_call_and_a_department_handles_it(client, hotline_c
     _login(client, city, "agent")
     response = _intake(client)
     ticket = Ticket.objects.get()
-    assert response.status_code == 302 and response.url == reverse("hotline:ticket", kwargs={"uid": ticket.uid})
+    assert response.status_code == 302 and response.url == reverse(
+        "hotline:ticket", kwargs={"uid": ticket.uid}
+    )
     page = client.get(response.url).content.decode()
     assert ticket.ticket_no in page and "139****5678" in page  # the agent sees the number masked
 
@@ -63,7 +65,10 @@ def test_a_confidential_caller_is_hidden_from_the_department(client, hotline_cit
     _intake(client, confidential="1", caller_name="赵保密")
     ticket = Ticket.objects.get()
     _login(client, city, "dispatcher")
-    client.post(reverse("hotline:ticket-act", kwargs={"uid": ticket.uid}), {"op": "dispatch", "category": "appearance.street_vending"})
+    client.post(
+        reverse("hotline:ticket-act", kwargs={"uid": ticket.uid}),
+        {"op": "dispatch", "category": "appearance.street_vending"},
+    )
     _login(client, city, "east_urban")
     page = client.get(reverse("hotline:ticket", kwargs={"uid": ticket.uid})).content.decode()
     assert "赵" not in page and "5678" not in page and "（保密）" in page
@@ -87,10 +92,15 @@ def test_a_citizen_reports_online_and_follows_their_own_ticket(client, hotline_c
     city = hotline_city
     _login(client, city, "citizen")
     response = client.post(
-        reverse("hotline:report"), {"kind": "help", "content": "楼道灯坏了一个月没人修", "region": "329902", "key": "k1"}
+        reverse("hotline:report"),
+        {"kind": "help", "content": "楼道灯坏了一个月没人修", "region": "329902", "key": "k1"},
     )
     ticket = Ticket.objects.get()
-    assert (ticket.caller_user, ticket.caller_name, ticket.channel) == (city.users["citizen"], "王小明", "web")
+    assert (ticket.caller_user, ticket.caller_name, ticket.channel) == (
+        city.users["citizen"],
+        "王小明",
+        "web",
+    )
     assert response.url == reverse("hotline:my-ticket", kwargs={"uid": ticket.uid})
     assert "楼道灯坏了" in client.get(response.url).content.decode()
     # The same submission again (a double tap) is the same ticket.
