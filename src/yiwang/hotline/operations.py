@@ -114,6 +114,14 @@ class MergeIn(OperationInput):
     comment: Comment = ""
 
 
+class HandOverIn(OperationInput):
+    """转办 to another loop registered in `hotline.handoff` (e.g. a 一网统管 city event)."""
+
+    op: Literal["hand_over"]
+    target: str = Field(max_length=40, title="转办去向")
+    comment: Comment = ""
+
+
 def _dispatch(actor: Actor, ticket: Ticket, payload: Any) -> Any:
     category = catalog_selectors.category_by_code(payload.category)
     if category is None:
@@ -184,5 +192,6 @@ TICKET_OPERATIONS: OperationTable[Ticket] = OperationTable(
     Operation(DecideExtensionIn, _decide_extension, _("已审批延期申请")),
     Operation(UrgeIn, calls(actions.ticket_urge, target="ticket"), _("已发出督办")),
     Operation(MergeIn, _merge, _("已并单")),
+    Operation(HandOverIn, calls(actions.ticket_hand_over, target="ticket"), _("已转办")),
     unknown_code="hotline_unknown_operation",
 )

@@ -828,3 +828,64 @@ def follow_start(notice: TransitionNotice) -> None:
 
 on_transition(follow_start, definition=constants.DEFINITION, phase="atomic")
 on_transition(keep_ticket_in_step, definition=constants.DEFINITION, phase="atomic")
+
+
+def ticket_hand_over(
+    *, actor: Actor, ticket: Ticket, target: str, comment: str = "", now: datetime | None = None
+) -> Ticket:
+    """转办: hand a 待派单 ticket to another loop registered in `hotline.handoff` (a city event): the
+    receiver takes the matter (never the caller's contact) and names its handling department, to
+    which the ticket is dispatched; the receiver's reference goes on the history."""
+    from yiwang.hotline import handoff
+
+    destination = handoff.handoff_target(target)
+    if destination is None:
+        raise InvalidInput("没有这个转办去向", code="hotline_handoff_unknown")
+    if not actor.has_perm(DISPATCH_TICKET):
+        raise PermissionDenied("您没有转办的权限", code="hotline_forbidden")
+    with transaction.atomic():
+        locked = _locked(ticket)
+        if locked.status not in (Ticket.Status.REGISTERED, Ticket.Status.RETURNED):
+            raise Conflict("该工单当前不在待派单环节", code="hotline_wrong_state")
+        instance = _instance(locked)
+        files = ProcessEvent.objects.filter(instance=instance, action="start").values_list(
+            "attachments__uid", flat=True
+        )
+        receipt = destination.receiver(
+            actor,
+            handoff.TicketHandoff(
+                ticket_no=locked.ticket_no,
+                kind=locked.kind,
+                urgency=locked.urgency,
+                title=locked.title,
+                content=locked.content,
+                address=locked.address,
+                longitude=locked.longitude,
+                latitude=locked.latitude,
+                region_code=locked.region.code,
+                category_code=locked.category.code if locked.category is not None else None,
+                registered_at=locked.registered_at,
+                attachments=tuple(str(uid) for uid in files if uid is not None),
+            ),
+        )
+        action = "dispatch" if locked.status == Ticket.Status.REGISTERED else "redispatch"
+        text = comment.strip()[:500] or f"{destination.label}：{receipt.reference}"
+        _step(
+            actor,
+            locked,
+            action,
+            summary=f"{destination.label}（{receipt.reference}），由{receipt.organization.name}办理",
+            comment=text,
+            organization=receipt.organization,
+            now=now,
+            data={"handoff": destination.code, "reference": receipt.reference},
+        )
+        TicketParty.objects.create(
+            ticket=locked,
+            organization=receipt.organization,
+            role=TicketParty.Role.LEAD,
+            created_at=now or timezone.now(),
+        )
+        Ticket.objects.filter(pk=locked.pk).update(organization=receipt.organization)
+    ticket.refresh_from_db()
+    return ticket

@@ -21,6 +21,7 @@ from yiwang.core.errors import NotFound
 from yiwang.core.masking import mask_name, mask_phone
 from yiwang.core.models import Region
 from yiwang.hotline import constants
+from yiwang.hotline.handoff import handoff_targets
 from yiwang.hotline.models import OPEN_STATUSES, ExtensionRequest, Ticket, TicketParty
 from yiwang.hotline.permissions import (
     APPROVE_EXTENSION,
@@ -302,6 +303,8 @@ def ticket_work(actor: Actor, ticket: Ticket) -> TicketWork:
                 ops |= {op for code, op in (("sign_for", "sign_for"), ("reply", "reply")) if _can(own, code)}
         if ticket.is_open and actor.has_perm(DISPATCH_TICKET):
             ops.add("merge")
+        if "dispatch" in ops and handoff_targets():
+            ops.add("hand_over")
         if ticket.is_open and actor.has_perm("hotline.supervise_ticket"):
             ops.add("urge")
     if actor.has_perm(APPROVE_EXTENSION) and pending_extension(ticket) is not None:

@@ -21,6 +21,7 @@ from yiwang.core.calendar import get_calendar
 from yiwang.core.errors import DomainError
 from yiwang.hotline import classification
 from yiwang.hotline.actions.tickets import dispatch_plan
+from yiwang.hotline.handoff import handoff_targets
 from yiwang.hotline.models import Ticket
 from yiwang.hotline.operations import TICKET_OPERATIONS
 from yiwang.hotline.permissions import DISPATCH_TICKET, REGISTER_TICKET, VIEW_CALLER, VIEW_TICKET
@@ -145,6 +146,8 @@ def ticket_context(actor: Actor, ticket: Ticket, *, unmasked: bool = False) -> d
     }
     if "dispatch" in work.operations:
         context.update(_dispatch_context(ticket))
+    if "hand_over" in work.operations:
+        context["handoff_targets"] = handoff_targets()
     if "answer" in work.operations:
         from yiwang.hotline.selectors.knowledge import knowledge_search
 
