@@ -101,6 +101,12 @@ DEFAULT_TEMPLATES: dict[str, DefaultTemplate] = {
 }
 
 
+def register_default_template(code: str, template: DefaultTemplate) -> None:
+    """A domain's built-in template (registered in its AppConfig.ready); an admin may override it
+    with a NotificationTemplate of the same code like any other."""
+    DEFAULT_TEMPLATES[code] = template
+
+
 class TemplateNotFound(InvalidInput):
     code = "notification_template_not_found"
 
@@ -187,6 +193,24 @@ def notify(
                 continue
             transaction.on_commit(partial(_enqueue_sending, message.pk))
     return notification
+
+
+def notify_address(
+    *, channel: str, address: str, template_code: str, context: dict[str, Any] | None = None
+) -> OutboundMessage:
+    """Send an SMS or email to someone without an account (a 12345 caller who phoned in). Call inside
+    the caller's transaction: it goes out on commit, through the same providers as `notify`."""
+    if channel not in (SMS, EMAIL):
+        raise InvalidInput(f"未知的消息渠道：{channel}", code="notification_channel_invalid")
+    address = (address or "").strip()
+    if not address:
+        raise InvalidInput("没有接收号码或地址", code="notification_address_missing")
+    rendered = render_template(template_code, dict(context or {}))
+    message = OutboundMessage.objects.create(
+        channel=channel, recipient=None, address=address[:255], title=rendered.title, body=rendered.body
+    )
+    transaction.on_commit(partial(_enqueue_sending, message.pk))
+    return message
 
 
 def _enqueue_sending(message_id: int) -> None:

@@ -12,8 +12,21 @@ class HotlineConfig(AppConfig):
 
         register_permissions(PERMISSIONS)
 
-        # Ticket.status follows its workflow instance (the atomic hooks in actions.tickets).
-        from yiwang.hotline.actions import tickets  # noqa: F401
+        # Ticket.status follows its workflow instance (the atomic hooks in actions.tickets), and
+        # callers who phoned in are told the answer by SMS at 办结.
+        from yiwang.core.notifications import DefaultTemplate, register_default_template
+        from yiwang.hotline.actions import tickets
+
+        register_default_template(
+            tickets.CLOSED_TEMPLATE,
+            DefaultTemplate(
+                name="12345 办结告知",
+                title="12345：您反映的问题已办结",
+                body="您反映的“{{ title }}”（工单 {{ ticket_no }}）已办结。{% if answer %}答复：{{ answer }}{% endif %}"
+                "我们可能会回访您的满意度，如仍有问题请再拨打 12345。",
+                channels=("sms",),
+            ),
+        )
         from yiwang.hotline.constants import TICKET_MODEL_LABEL
 
         # The workbench and 我的事项 open a ticket's own pages; seeing a ticket's instance takes

@@ -14,12 +14,13 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.core.models import Organization, Region, StoredFile
+from yiwang.core.notifications import notify_address
 from yiwang.hotline import constants
 from yiwang.hotline.models import (
     Complexity,
@@ -889,3 +890,39 @@ def ticket_hand_over(
         Ticket.objects.filter(pk=locked.pk).update(organization=receipt.organization)
     ticket.refresh_from_db()
     return ticket
+
+
+# -- telling callers who phoned in -----------------------------------------------------------------
+
+ANSWER_ACTIONS = ("answer_directly", "consolidate", "reply")
+CLOSED_TEMPLATE = "hotline.ticket_closed"
+
+
+def tell_callers_when_closed(notice: TransitionNotice) -> None:
+    """Atomic hook: at 办结, the callers who phoned in (no account to see it online) get an SMS with
+    the answer — the ticket's own caller and every caller whose ticket was merged into it (并单)."""
+    if notice.content_type != constants.TICKET_CONTENT_TYPE or notice.to_state != Ticket.Status.CLOSED:
+        return
+    if notice.from_state == notice.to_state:
+        return
+    answer = (
+        ProcessEvent.objects.filter(instance_id=UUID(notice.instance_id), action__in=ANSWER_ACTIONS)
+        .order_by("-created_at", "-pk")
+        .values_list("comment", flat=True)
+        .first()
+    ) or ""
+    callers = (
+        Ticket.objects.filter(Q(pk=notice.object_id) | Q(merged_into_id=notice.object_id))
+        .filter(caller_user__isnull=True)
+        .exclude(caller_phone="")
+    )
+    for ticket in callers.only("ticket_no", "caller_phone", "title"):
+        notify_address(
+            channel="sms",
+            address=ticket.caller_phone,
+            template_code=CLOSED_TEMPLATE,
+            context={"ticket_no": ticket.ticket_no, "title": ticket.title[:30], "answer": answer[:300]},
+        )
+
+
+on_transition(tell_callers_when_closed, definition=constants.DEFINITION, phase="atomic")

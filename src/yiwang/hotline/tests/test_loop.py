@@ -208,3 +208,34 @@ def test_a_wrong_dispatch_is_returned_reviewed_and_redispatched(hotline_city):
         city.orgs["hrss"],
         2,
     )
+
+
+def test_callers_who_phoned_in_hear_the_answer_by_sms_merged_ones_too(hotline_city):
+    from yiwang.core.models import OutboundMessage
+    from yiwang.hotline.actions.tickets import ticket_merge
+
+    city = hotline_city
+    first = _register(city, text="湖滨路 12 号门口有个大坑，电动车摔了")
+    second = _register(
+        city, text="湖滨路12号那个坑还没补，太危险了", caller_phone="13700001111", now=at("2026-11-06 17:00")
+    )
+    web = ticket_register(
+        actor=city.actor("citizen"), kind="complaint", content="湖滨路12号的坑", region=city.regions["east"]
+    )
+    ticket_merge(actor=city.actor("dispatcher"), primary=first, duplicate=second)
+    ticket_merge(actor=city.actor("dispatcher"), primary=first, duplicate=web)
+    ticket_dispatch(
+        actor=city.actor("dispatcher"),
+        ticket=first,
+        category=city.categories["vending"],
+        organization=city.orgs["east_urban"],
+    )
+    ticket_sign_for(actor=city.actor("east_urban"), ticket=first)
+    ticket_reply(actor=city.actor("east_urban"), ticket=first, comment="坑已于当日填补")
+    assert not OutboundMessage.objects.exists()
+    ticket_close(actor=city.actor("dispatcher"), ticket=first)
+    sent = {m.address: m.body for m in OutboundMessage.objects.all()}
+    # Both phone callers, not the citizen who has an account (they are told in-app by the engine).
+    assert set(sent) == {"13912345678", "13700001111"}
+    assert all("坑已于当日填补" in body for body in sent.values())
+    assert first.ticket_no in sent["13912345678"] and second.ticket_no in sent["13700001111"]
