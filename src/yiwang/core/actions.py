@@ -29,6 +29,7 @@ from yiwang.core.models import (
     Dictionary,
     DictionaryEntry,
     Enterprise,
+    Grid,
     Holiday,
     MakeupWorkday,
     NotificationTemplate,
@@ -559,6 +560,7 @@ def dictionary_entry_set(
 
 ADMIN_PERMISSIONS: dict[type[models.Model], str] = {
     Region: permissions.MANAGE_MASTER_DATA,
+    Grid: permissions.MANAGE_MASTER_DATA,
     Organization: permissions.MANAGE_MASTER_DATA,
     Dictionary: permissions.MANAGE_MASTER_DATA,
     DictionaryEntry: permissions.MANAGE_MASTER_DATA,

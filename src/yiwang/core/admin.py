@@ -24,6 +24,7 @@ from yiwang.core.models import (
     Dictionary,
     DictionaryEntry,
     Enterprise,
+    Grid,
     Holiday,
     MakeupWorkday,
     Notification,
@@ -125,6 +126,20 @@ class RegionAdmin(AuditedAdmin):
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
     readonly_fields = ("path", "created_at", "updated_at")
+
+
+@admin.register(Grid)
+class GridAdmin(AuditedAdmin):
+    list_display = ("code", "name", "community", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("code", "name")
+    list_select_related = ("community",)
+    readonly_fields = ("created_at", "updated_at")
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "community":
+            kwargs["queryset"] = Region.objects.filter(level=Region.Level.COMMUNITY)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Organization)

@@ -7,6 +7,7 @@ import uuid
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +76,70 @@ class Region(TreePathMixin, TimeStampedModel):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Grid(TimeStampedModel):
+    """网格: the smallest management area, a polygon inside one community (社区/村). Point location
+    (`core.geography.locate`) and the grid maps read `geometry`, so it must be a usable polygon."""
+
+    code = models.CharField(_("网格编码"), max_length=32, unique=True)
+    name = models.CharField(_("名称"), max_length=100)
+    community = models.ForeignKey(
+        Region,
+        verbose_name=_("所属社区/村"),
+        on_delete=models.PROTECT,
+        related_name="grids",
+        db_index=False,  # core_grid_community_idx leads with the community
+    )
+    geometry = models.JSONField(_("边界 (GeoJSON)"), validators=[validators.validate_geojson_geometry])
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("网格")
+        verbose_name_plural = _("网格")
+        ordering = ["code"]
+        indexes = [models.Index(fields=["community", "code"], name="core_grid_community_idx")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        # The level is checked here rather than by limit_choices_to, whose refusal reads "… is not a
+        # valid choice" in English.
+        errors: dict[str, ValidationError] = {}
+        if self.community_id is not None and self.community.level != Region.Level.COMMUNITY:
+            errors["community"] = ValidationError("网格只能划在社区/村之下", code="grid_community_level")
+        message = _polygon_error(self.geometry)
+        if message:
+            errors["geometry"] = ValidationError(message, code="grid_geometry_invalid")
+        if errors:
+            raise ValidationError(errors)
+
+
+def _polygon_error(geometry: Any) -> str | None:
+    """Why `geometry` is not a usable lon/lat polygon, or None. The field validator has already
+    reported a value that is not GeoJSON at all; this catches what only shapely can tell."""
+    try:
+        validators.validate_geojson_geometry(geometry)
+    except ValidationError:
+        return None  # the field's own validator says so already
+    if not geometry:
+        return None  # the required-field check says so already
+    if geometry.get("type") not in ("Polygon", "MultiPolygon"):
+        return "网格边界应为面（GeoJSON Polygon 或 MultiPolygon）"
+    import shapely.errors  # imported here: only validating a grid needs shapely
+    import shapely.geometry
+
+    try:
+        shape = shapely.geometry.shape(geometry)
+    except (TypeError, ValueError, IndexError, KeyError, shapely.errors.ShapelyError):
+        return "网格边界坐标格式不正确，应为 [经度, 纬度] 组成的闭合环"
+    if shape.is_empty or not shape.is_valid:
+        return "网格边界不是有效的多边形（环应闭合且边不自相交）"
+    west, south, east, north = shape.bounds
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        return "网格边界坐标超出经纬度范围（经度 -180～180，纬度 -90～90）"
+    return None
 
 
 class Organization(TreePathMixin, TimeStampedModel):

@@ -1,4 +1,4 @@
-"""Build 示范市: regions → organisations → people and enterprises → accounts → 12345 ticket history →
+"""Build 示范市: regions and grids → organisations → people and enterprises → accounts → 12345 ticket history →
 一网通办 catalogue, a year of applications and the named accounts' own applications. Each stage runs in its own transaction and writes one audit row when it created
 something; a second run finds everything in place, changes nothing and writes no audit row."""
 
@@ -12,7 +12,7 @@ from django.db import transaction
 
 from yiwang.core.audit import audit_record
 from yiwang.core.models import Enterprise, Organization, Person, Region
-from yiwang.demo import accounts, geography, organizations, subjects, workflows
+from yiwang.demo import accounts, geography, grids, organizations, subjects, workflows
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import User
 
@@ -72,15 +72,20 @@ def seed_demo_city(*, stdout: Writer | None = None, seed: int = subjects.DEFAULT
     started = time.monotonic()
     report = SeedReport()
 
-    _say(stdout, "正在生成行政区划和部门……")
+    _say(stdout, "正在生成行政区划、网格和部门……")
     with transaction.atomic():
         regions, regions_created = geography.seed_regions()
+        grids_seeded = grids.seed_grids()
         orgs, orgs_created = organizations.seed_organizations(regions)
-        _audit("区划与部门", {"行政区划": regions_created, "部门/单位": orgs_created})
+        _audit(
+            "区划与部门",
+            {"行政区划": regions_created, "网格": grids_seeded.created, "部门/单位": orgs_created},
+        )
     city = regions[geography.CITY_CODE]
     report.lines.append(
         SeedLine("行政区划", regions_created, Region.objects.filter(path__startswith=city.path).count())
     )
+    report.lines.append(SeedLine("网格", grids_seeded.created, grids_seeded.total))
     report.lines.append(
         SeedLine("部门/单位", orgs_created, Organization.objects.filter(code__in=list(orgs)).count())
     )

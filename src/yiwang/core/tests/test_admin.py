@@ -44,6 +44,7 @@ def test_every_core_model_is_registered():
     names = {m._meta.model_name for m in CORE_MODELS}
     assert names == {
         "region",
+        "grid",
         "organization",
         "person",
         "enterprise",
