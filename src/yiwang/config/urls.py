@@ -26,5 +26,6 @@ urlpatterns = [
     path("", include("yiwang.core.urls")),
     path("services/", include("yiwang.services.urls")),
     path("hotline/", include("yiwang.hotline.urls")),
+    path("open311/v2/", include("yiwang.hotline.open311_urls")),
     path("", include("yiwang.web.urls")),
 ]
