@@ -133,3 +133,53 @@ def service_level_set(
             data={"sla": handling_sla},
         )
     return rule
+
+
+def category_update(
+    *, actor: Actor, category: TicketCategory, changed_fields: Sequence[str] = ()
+) -> TicketCategory:
+    """Save a category edited in the admin (name, complexity, keywords, description, order, active)."""
+    _require(actor)
+    with transaction.atomic():
+        category.save()
+        audit_record(
+            actor=actor,
+            action="hotline.category_update",
+            obj=category,
+            summary=f"修改派单目录分类「{category.name}」",
+            data={"code": category.code, "fields": sorted(changed_fields)},
+        )
+    return category
+
+
+def dispatch_entry_save(*, actor: Actor, entry: DispatchCatalog, created: bool) -> DispatchCatalog:
+    """Add or change one 派单目录 entry (category → department in a region, 主办/协办)."""
+    _require(actor)  # an entry on a parent category applies to its leaves without their own
+    with transaction.atomic():
+        entry.save()
+        audit_record(
+            actor=actor,
+            action="hotline.dispatch_entry_save",
+            obj=entry,
+            summary=f"{'新增' if created else '修改'}派单目录：{entry}"[:255],
+            data={
+                "category": entry.category.code,
+                "region": entry.region.code if entry.region else None,
+                "organization": entry.organization.code,
+                "role": entry.role,
+            },
+        )
+    return entry
+
+
+def dispatch_entry_delete(*, actor: Actor, entry: DispatchCatalog) -> None:
+    _require(actor)
+    with transaction.atomic():
+        audit_record(
+            actor=actor,
+            action="hotline.dispatch_entry_delete",
+            obj=entry,
+            summary=f"删除派单目录：{entry}"[:255],
+            data={"category": entry.category.code, "organization": entry.organization.code},
+        )
+        entry.delete()
