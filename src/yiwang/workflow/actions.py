@@ -757,7 +757,9 @@ def _end_followers(
             to_state=final,
             actor=event.actor,
             actor_label=event.actor_label,
-            comment=event.comment,
+            # Not the primary's last comment: it may be another caller's words (a 12345 回访). The
+            # domain tells the followers the answer its own way.
+            comment="",
             fields={"primary": str(primary.pk), "primary_title": primary.title},
             created_at=now,
         )
@@ -1139,7 +1141,12 @@ def _escalate(pk: UUID, now: datetime, calendar: WorkCalendar, result: TickResul
             (rule, f"state:{state.code}:{rule.index}", instance.state_entered_at, instance.state_clock())
             for rule in state.escalations
         ] + [
-            (rule, f"instance:{rule.index}", instance.overall_started_at or instance.started_at, instance.overall_clock())
+            (
+                rule,
+                f"instance:{rule.index}",
+                instance.overall_started_at or instance.started_at,
+                instance.overall_clock(),
+            )
             for rule in parsed.escalations
         ]
         pending: list[datetime | None] = []

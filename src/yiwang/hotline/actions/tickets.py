@@ -15,12 +15,13 @@ from uuid import UUID
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
 from yiwang.core.models import Organization, Region, StoredFile
-from yiwang.core.notifications import notify_address
+from yiwang.core.notifications import notify, notify_address
 from yiwang.hotline import constants
 from yiwang.hotline.models import (
     Complexity,
@@ -586,12 +587,14 @@ def ticket_reject_reply(*, actor: Actor, ticket: Ticket, reason: str, now: datet
     """退回重办: the reply does not answer the request; the department handles it again."""
     reason = _clean_text(reason, field="reason", label="退回理由", limit=500, required=True)
     with transaction.atomic():
+        locked = _locked(ticket)
         _step(
             actor,
-            _locked(ticket),
+            locked,
             "reject_reply",
             summary=f"审核退回：{reason}",
             fields={"reason": reason},
+            organization=locked.organization,  # the 主办 (after a joint handling the centre held it)
             now=now,
         )
     ticket.refresh_from_db()
@@ -668,6 +671,7 @@ def ticket_callback(
                 "reopen",
                 summary=f"回访不满意，重办：{reason}",
                 fields={"reason": reason},
+                organization=locked.organization,  # back to the 主办, also after a joint handling
                 sla=service_level(locked.category, locked.urgency),
                 now=now,
                 data=fields,
@@ -899,8 +903,8 @@ CLOSED_TEMPLATE = "hotline.ticket_closed"
 
 
 def tell_callers_when_closed(notice: TransitionNotice) -> None:
-    """Atomic hook: at 办结, the callers who phoned in (no account to see it online) get an SMS with
-    the answer — the ticket's own caller and every caller whose ticket was merged into it (并单)."""
+    """Atomic hook: at 办结, the callers get the answer — by SMS those who phoned in (no account to see
+    it online), in-app the account holders whose ticket was merged into this one (并单)."""
     if notice.content_type != constants.TICKET_CONTENT_TYPE or notice.to_state != Ticket.Status.CLOSED:
         return
     if notice.from_state == notice.to_state:
@@ -911,18 +915,22 @@ def tell_callers_when_closed(notice: TransitionNotice) -> None:
         .values_list("comment", flat=True)
         .first()
     ) or ""
-    callers = (
-        Ticket.objects.filter(Q(pk=notice.object_id) | Q(merged_into_id=notice.object_id))
-        .filter(caller_user__isnull=True)
-        .exclude(caller_phone="")
-    )
-    for ticket in callers.only("ticket_no", "caller_phone", "title"):
-        notify_address(
-            channel="sms",
-            address=ticket.caller_phone,
-            template_code=CLOSED_TEMPLATE,
-            context={"ticket_no": ticket.ticket_no, "title": ticket.title[:30], "answer": answer[:300]},
-        )
+    callers = Ticket.objects.filter(Q(pk=notice.object_id) | Q(merged_into_id=notice.object_id))
+    for ticket in callers.select_related("caller_user"):
+        context = {"ticket_no": ticket.ticket_no, "title": ticket.title[:30], "answer": answer[:300]}
+        if ticket.caller_user is None and ticket.caller_phone:
+            notify_address(
+                channel="sms", address=ticket.caller_phone, template_code=CLOSED_TEMPLATE, context=context
+            )
+        elif ticket.caller_user is not None and ticket.merged_into_id is not None:
+            # The primary's own caller follows it in-app step by step; a merged one is told here.
+            notify(
+                recipient=ticket.caller_user,
+                template_code=CLOSED_TEMPLATE,
+                context=context,
+                link=reverse("hotline:my-ticket", kwargs={"uid": ticket.uid}),
+                channels=("in_app",),
+            )
 
 
 on_transition(tell_callers_when_closed, definition=constants.DEFINITION, phase="atomic")

@@ -75,6 +75,8 @@ def tickets_for(
     _, statuses = QUEUES.get(queue, QUEUES["open"])
     if statuses:
         tickets = tickets.filter(status__in=statuses)
+    if queue not in ("archived", "all"):  # a merged ticket follows its primary: nothing to do on it
+        tickets = tickets.filter(merged_into__isnull=True)
     if kind in Ticket.Kind.values:
         tickets = tickets.filter(kind=kind)
     search = search.strip()[:SEARCH_MAX]
@@ -96,7 +98,7 @@ def queue_counts(actor: Actor) -> dict[str, int]:
         return {}
     # scope: visible_q: the actor's scope
     rows = (
-        Ticket.objects.filter(visible_q(actor), is_open=True)
+        Ticket.objects.filter(visible_q(actor), is_open=True, merged_into__isnull=True)
         .values_list("status")
         .order_by()
         .annotate(n=Count("id"))
@@ -301,7 +303,7 @@ def ticket_work(actor: Actor, ticket: Ticket) -> TicketWork:
             if child is not None:
                 own = available_actions(child, actor)
                 ops |= {op for code, op in (("sign_for", "sign_for"), ("reply", "reply")) if _can(own, code)}
-        if ticket.is_open and actor.has_perm(DISPATCH_TICKET):
+        if ticket.is_open and (actor.has_perm(DISPATCH_TICKET) or actor.has_perm(REGISTER_TICKET)):
             ops.add("merge")
         if "dispatch" in ops and handoff_targets():
             ops.add("hand_over")
@@ -355,6 +357,7 @@ CALLER_ACTIONS = frozenset(
         "reopen",
         "auto_archive",
         "merge",
+        "follow",
     }
 )
 CALLER_COMMENTS = frozenset({"close", "consolidate", "answer_directly"})
@@ -407,11 +410,21 @@ def ticket_timeline(actor: Actor, ticket: Ticket, *, for_caller: bool = False) -
                 "to_state_name": parsed.state_name(event.to_state),
                 "fields": fields,
                 "comment": event.comment if (not for_caller or event.action in CALLER_COMMENTS) else "",
-                "actor_label": "" if for_caller else event.actor_label,
+                "actor_label": _actor_label(actor, ticket, event, for_caller=for_caller),
                 "attachments": list(event.attachments.all()) if not for_caller else [],
             }
         )
     return rows
+
+
+def _actor_label(actor: Actor, ticket: Ticket, event: ProcessEvent, *, for_caller: bool) -> str:
+    """Who acted: staff by name; the caller (a citizen who filed online) by name only to those who
+    may see callers — to a department, and to the caller's own page, as 来电人."""
+    if for_caller:
+        return ""
+    if ticket.caller_user_id is not None and event.actor_id == ticket.caller_user_id:
+        return event.actor_label if actor.has_perm(VIEW_CALLER) and not ticket.confidential else "来电人"
+    return event.actor_label
 
 
 def _field_text(value: Any) -> str:

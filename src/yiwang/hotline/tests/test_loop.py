@@ -185,6 +185,22 @@ def test_a_joint_handling_runs_on_child_instances_and_the_dispatcher_consolidate
     assert ticket.status == Ticket.Status.REPLIED
 
 
+def test_a_reopened_joint_ticket_goes_back_to_its_lead_department(hotline_city):
+    city = hotline_city
+    ticket = _register(city, text="工地夜里打桩")
+    ticket_dispatch(actor=city.actor("dispatcher"), ticket=ticket, category=city.categories["construction"])
+    for name in ("eco", "urban"):
+        ticket_sign_for(actor=city.actor(name), ticket=ticket)
+        ticket_reply(actor=city.actor(name), ticket=ticket, comment=f"{name} 已处理")
+    ticket_consolidate(actor=city.actor("dispatcher"), ticket=ticket, comment="已责令停工")
+    ticket_close(actor=city.actor("dispatcher"), ticket=ticket)
+    ticket_callback(actor=city.actor("agent"), ticket=ticket, satisfaction="dissatisfied", resolved=False)
+    assert ticket.status == Ticket.Status.HANDLING
+    assert ProcessInstance.objects.get(pk=ticket.process_instance_id).organization == city.orgs["urban"]
+    ticket_reply(actor=city.actor("urban"), ticket=ticket, comment="已安排夜间巡查")
+    assert ticket.status == Ticket.Status.REPLIED
+
+
 def test_a_wrong_dispatch_is_returned_reviewed_and_redispatched(hotline_city):
     city = hotline_city
     ticket = _register(city, text="公司拖欠我两个月工资")
@@ -239,3 +255,7 @@ def test_callers_who_phoned_in_hear_the_answer_by_sms_merged_ones_too(hotline_ci
     assert set(sent) == {"13912345678", "13700001111"}
     assert all("坑已于当日填补" in body for body in sent.values())
     assert first.ticket_no in sent["13912345678"] and second.ticket_no in sent["13700001111"]
+    from yiwang.core.models import Notification
+
+    told = Notification.objects.filter(recipient=city.users["citizen"], template_code="hotline.ticket_closed").get()
+    assert "坑已于当日填补" in told.body and web.ticket_no in told.body

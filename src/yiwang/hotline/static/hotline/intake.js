@@ -8,9 +8,13 @@
     key.value = (window.crypto && crypto.randomUUID) ? crypto.randomUUID() : String(Date.now()) + Math.random();
   }
   document.addEventListener("click", function (event) {
-    var target = event.target.closest("[data-use-entry],[data-merge],[data-category]");
+    var target = event.target.closest("[data-use-entry],[data-merge],[data-merge-cancel],[data-category]");
     if (!target) { return; }
-    if (target.dataset.useEntry) {
+    var note = document.getElementById("merge-note");
+    if (target.dataset.mergeCancel) {
+      document.getElementById("merge-into").value = "";
+      note.hidden = true;
+    } else if (target.dataset.useEntry) {
       document.getElementById("entry").value = target.dataset.useEntry;
       document.getElementById("answer").value = target.dataset.answer || "";
       document.getElementById("answer-box").open = true;
@@ -19,8 +23,8 @@
       document.getElementById("answer").focus();
     } else if (target.dataset.merge) {
       document.getElementById("merge-into").value = target.dataset.merge;
-      var note = document.getElementById("merge-note");
-      note.textContent = "登记后并入 " + target.dataset.merge + "（随主单办理，来电人一同获知结果）";
+      document.getElementById("merge-note-text").textContent =
+        "登记后并入 " + target.dataset.merge + "（随主单办理，来电人一同获知结果）";
       note.hidden = false;
     } else if (target.dataset.category) {
       document.getElementById("category").value = target.dataset.category;
