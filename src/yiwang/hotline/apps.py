@@ -77,3 +77,14 @@ class HotlineConfig(AppConfig):
         register_navigation(
             _("12345诉求"), "hotline:report", personas=("anonymous", "citizen", "enterprise"), order=40
         )
+
+        from yiwang.hotline.permissions import VIEW_STATISTICS
+
+        register_navigation(
+            _("热线统计"),
+            "hotline:statistics",
+            personas=("staff",),
+            order=35,
+            permissions=(VIEW_STATISTICS,),
+            description=_("响应率、按时办结率、解决率、满意率、退单率、重复来电率与热点诉求"),
+        )

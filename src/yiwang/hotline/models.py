@@ -268,6 +268,9 @@ class Ticket(TimeStampedModel):
         _("满意度"), max_length=24, choices=Satisfaction.choices, null=True, blank=True
     )
     resolved = models.BooleanField(_("问题已解决"), null=True, blank=True)
+    # 重复来电 (`hotline.statistics.REPEAT_RULE`), decided when the ticket is registered and when it is
+    # classified at 派单 — a fact about this call, so the KPIs count a column instead of a self-join.
+    is_repeat = models.BooleanField(_("重复来电"), default=False)
     returned_count = models.PositiveSmallIntegerField(_("退单次数"), default=0)
     reopened_count = models.PositiveSmallIntegerField(_("重办次数"), default=0)
     is_open = models.GeneratedField(

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from yiwang.hotline.views import citizen, intake, knowledge, staff
+from yiwang.hotline.views import citizen, intake, knowledge, staff, statistics
 
 app_name = "hotline"
-urlpatterns = [*staff.urlpatterns, *intake.urlpatterns, *citizen.urlpatterns, *knowledge.urlpatterns]
+urlpatterns = [
+    *staff.urlpatterns,
+    *intake.urlpatterns,
+    *citizen.urlpatterns,
+    *knowledge.urlpatterns,
+    *statistics.urlpatterns,
+]

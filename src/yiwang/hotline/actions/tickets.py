@@ -41,6 +41,7 @@ from yiwang.hotline.permissions import (
     HANDLE_TICKET,
     REGISTER_TICKET,
 )
+from yiwang.hotline.statistics import REPEAT_WINDOW
 from yiwang.identity.actor import Actor
 from yiwang.workflow import actions as workflow_actions
 from yiwang.workflow.hooks import TransitionNotice, on_transition
@@ -106,6 +107,29 @@ def service_level(category: TicketCategory | None, urgency: str) -> dict[str, An
     if rule is not None:
         return dict(rule.handling_sla)
     return dict(constants.DEFAULT_SERVICE_LEVELS[(complexity, urgency)])
+
+
+def mark_repeat(ticket: Ticket) -> bool:
+    """Store whether the ticket is a repeat call (`hotline.statistics.REPEAT_RULE`): an earlier ticket
+    of the same number and leaf category within the 30 days before it. Called where the number or the
+    category is set (受理, 派单)."""
+    repeat = False
+    if ticket.caller_phone and ticket.category_id is not None:
+        repeat = (
+            Ticket.objects.filter(  # scope: a fact about this call; nothing of the other ticket is read
+                caller_phone=ticket.caller_phone,
+                category_id=ticket.category_id,
+                registered_at__gte=ticket.registered_at - REPEAT_WINDOW,
+                registered_at__lte=ticket.registered_at,
+            )
+            .filter(Q(registered_at__lt=ticket.registered_at) | Q(pk__lt=ticket.pk))
+            .exclude(pk=ticket.pk)
+            .exists()
+        )
+    if repeat != ticket.is_repeat:
+        Ticket.objects.filter(pk=ticket.pk).update(is_repeat=repeat)
+        ticket.is_repeat = repeat
+    return repeat
 
 
 def _next_ticket_no(now: datetime) -> str:
@@ -287,6 +311,7 @@ def ticket_register(
                 audit=False,
             )
             ticket.refresh_from_db()
+            mark_repeat(ticket)
             _audit(
                 actor,
                 ticket,
@@ -441,6 +466,8 @@ def ticket_dispatch(
             ]
         )
         Ticket.objects.filter(pk=locked.pk).update(category=category, organization=lead, updated_at=now)
+        locked.category = category
+        mark_repeat(locked)
     ticket.refresh_from_db()
     return ticket
 
