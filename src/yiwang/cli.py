@@ -10,6 +10,8 @@ yiwang files prune         delete uploads attached to nothing after the grace pe
 yiwang worker              run the task worker (django-tasks database backend)
 yiwang backup [-o F]       database, uploaded files and data store in one archive with checksums
 yiwang restore F           restore such an archive into an empty installation and verify it
+yiwang hotline train       train the 12345 ticket classifier on a labelled .csv/.xlsx (--input F)
+yiwang hotline evaluate    cross-validate it (--folds K) or test it on a file (--test F): JSON report, PNG
 yiwang openapi             print the OpenAPI document
 yiwang <django command>    any other management command (migrate, createsuperuser, …)
 """
@@ -26,6 +28,8 @@ ALIASES = {
     ("files", "prune"): ["files_prune"],
     ("backup",): ["backup"],
     ("restore",): ["restore"],
+    ("hotline", "train"): ["hotline_train"],
+    ("hotline", "evaluate"): ["hotline_evaluate"],
 }
 
 

@@ -9,7 +9,8 @@ Why this design and its measured numbers: docs/decisions/0013-hotline-classifier
   runs → one space, phone/ID/order numbers → `#`) so that typing habits are not features.
 - Features: jieba words (unigrams + bigrams) and characters (1–3-grams), both TF-IDF with
   sublinear tf. Characters carry typos and words jieba splits badly; words carry the meaning.
-- Model: multinomial logistic regression (softmax probabilities, so confidences add up to 1).
+- Model: a linear SVM (one-vs-rest), its scores turned into confidences by sigmoid calibration on
+  out-of-fold scores (Platt), normalised so that each ticket's confidences add up to 1.
 - A saved model is one joblib file written atomically, with a format version checked on load.
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import platform
 import re
@@ -34,16 +36,19 @@ import jieba
 import joblib
 import numpy as np
 import sklearn
+from sklearn.calibration import CalibratedClassifierCV
 from sklearn.exceptions import InconsistentVersionWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, classification_report, confusion_matrix, f1_score
 from sklearn.model_selection import StratifiedKFold
 from sklearn.pipeline import FeatureUnion, Pipeline
 from sklearn.preprocessing import FunctionTransformer
+from sklearn.svm import LinearSVC
 
 jieba.setLogLevel(logging.WARNING)  # jieba announces its dictionary loading on stderr otherwise
 
+# Bump when normalisation, segmentation or the pipeline's shape changes: a saved model pickles the
+# fitted vocabularies and references this module's functions by name.
 FORMAT_VERSION = 1
 DEFAULT_TEXT_COLUMNS = ("内容",)
 DEFAULT_LABEL_COLUMN = "类别"
@@ -57,10 +62,13 @@ SEPARATOR = "\u2581"  # between jieba tokens inside the pipeline; normalisation 
 NUMBER = "#"
 
 # Model and feature sizes (see the decision record for how they were chosen).
-C = 10.0
-MAX_ITER = 200
-WORD_FEATURES = 100_000
-CHAR_FEATURES = 150_000
+C = 0.5  # LinearSVC regularisation
+CALIBRATION_FOLDS = 3
+MIN_ROWS_PER_CLASS = 2  # calibration needs each class in two folds at least
+# The most frequent n-grams kept: the model holds one weight per class and feature (8 bytes each),
+# so 100k features × 48 classes ≈ 38 MB; 200 classes ≈ 160 MB.
+WORD_FEATURES = 50_000
+CHAR_FEATURES = 50_000
 
 
 class ClassifierInputError(ValueError):
@@ -177,36 +185,55 @@ def _cell(row: tuple[Any, ...], index: int) -> str:
     return str(row[index]).strip()
 
 
-def check_classes(labels: Sequence[str], *, folds: int = 1, source: str = "训练数据") -> None:
-    """At least two classes, and — for K-fold evaluation — at least K rows in every class."""
+def rows_needed(folds: int = 1) -> int:
+    """Rows each class needs: K for K-fold evaluation, and enough that every training set (all
+    rows, or a fold's K-1 parts) keeps MIN_ROWS_PER_CLASS of them for calibration."""
+    needed = max(folds, MIN_ROWS_PER_CLASS)
+    while folds > 1 and needed - math.ceil(needed / folds) < MIN_ROWS_PER_CLASS:
+        needed += 1
+    return needed
+
+
+def check_classes(labels: Sequence[str], *, source: str = "训练数据") -> None:
+    """At least two classes to tell apart."""
     counts = Counter(labels)
     if len(counts) < 2:
         raise ClassifierInputError(
             f"{source} 中只有 {len(counts)} 个类别（共 {len(labels)} 条有效记录），至少需要 2 个类别才能训练"
         )
-    if folds > 1:
-        small = sorted((count, label) for label, count in counts.items() if count < folds)
-        if small:
-            shown = "、".join(f"「{label}」{count} 条" for count, label in small[:10])
-            more = f"等 {len(small)} 个类别" if len(small) > 10 else ""
-            raise ClassifierInputError(
-                f"{folds} 折交叉验证要求每个类别至少 {folds} 条记录，{source} 中不足的有：{shown}{more}；"
-                "请补充数据、合并小类别或减少折数"
-            )
+
+
+def check_rows(labels: Sequence[str], *, folds: int = 1, source: str = "训练数据") -> None:
+    """Enough rows in every class to train (folds=1) or to run K-fold evaluation (`rows_needed`)."""
+    needed = rows_needed(folds)
+    small = sorted((count, label) for label, count in Counter(labels).items() if count < needed)
+    if small:
+        shown = "、".join(f"「{label}」{count} 条" for count, label in small[:10])
+        more = f"等 {len(small)} 个类别" if len(small) > 10 else ""
+        purpose = f"{folds} 折交叉验证" if folds > 1 else "训练"
+        raise ClassifierInputError(
+            f"{purpose}要求每个类别至少 {needed} 条记录，{source} 中不足的有：{shown}{more}；"
+            "请补充数据、合并小类别" + ("或减少折数" if folds > 1 else "")
+        )
 
 
 # ------------------------------------------------------------------------------------ features
 
 _PUNCTUATION = re.compile(r"[\W_]+")  # after NFKC: anything but letters (incl. CJK) and digits
-_NUMBERS = re.compile(r"\d(?:[\d ]{3,}\d)(?: ?x\b)?")  # 5+ digits, maybe spaced (138 1234 5678), ID's x
+# Digit groups, maybe split by punctuation (138-1234-5678, 0511 8888 8888), and an ID's final x.
+_DIGITS = re.compile(r"\d+(?: \d{3,})*x?")
+
+
+def _number(match: re.Match[str]) -> str:
+    digits = sum(character.isdigit() for character in match.group())
+    return f" {NUMBER} " if digits >= 5 else match.group()
 
 
 def normalize(text: str) -> str:
     """The text as the features see it: NFKC (full-width digits and letters → ASCII), lower case,
     punctuation/whitespace runs → one space, numbers of 5+ digits (phones, IDs, order numbers) → '#'."""
     text = unicodedata.normalize("NFKC", text[: MAX_CHARS * 2]).lower()
-    text = _PUNCTUATION.sub(" ", text)
-    text = _NUMBERS.sub(f" {NUMBER} ", text)
+    text = _DIGITS.sub(_number, _PUNCTUATION.sub(" ", text))
     return " ".join(text.split())[:MAX_CHARS]
 
 
@@ -237,7 +264,6 @@ def _features() -> FeatureUnion:
         min_df=2,
         max_features=WORD_FEATURES,
         sublinear_tf=True,
-        dtype=np.float32,
     )
     chars = TfidfVectorizer(
         analyzer="char_wb",
@@ -247,20 +273,29 @@ def _features() -> FeatureUnion:
         min_df=2,
         max_features=CHAR_FEATURES,
         sublinear_tf=True,
-        dtype=np.float32,
     )
     return FeatureUnion([("words", words), ("chars", chars)])
 
 
-def _model(seed: int) -> Any:
-    return LogisticRegression(C=C, max_iter=MAX_ITER, solver="saga", tol=1e-3, random_state=seed)
+def _model(seed: int, smallest_class: int) -> CalibratedClassifierCV:
+    # ensemble=False: one SVM trained on all rows predicts; the out-of-fold scores of CALIBRATION_FOLDS
+    # others only fit the sigmoids (an ensemble of the fold models scored lower, decision record).
+    folds = StratifiedKFold(min(CALIBRATION_FOLDS, smallest_class), shuffle=True, random_state=seed)
+    return CalibratedClassifierCV(
+        LinearSVC(C=C, random_state=seed), method="sigmoid", cv=folds, ensemble=False
+    )
 
 
-def build_pipeline(*, seed: int = 0, segmented: bool = False) -> Pipeline:
+def build_pipeline(
+    *, seed: int = 0, segmented: bool = False, smallest_class: int = CALIBRATION_FOLDS
+) -> Pipeline:
     """The untrained pipeline; `segmented=True` expects `segment()`ed input (cross-validation
-    segments once instead of once per fold)."""
+    segments once instead of once per fold); `smallest_class` is the row count of the rarest class
+    in the training rows (it bounds the calibration folds)."""
     segmenter: Any = "passthrough" if segmented else FunctionTransformer(_segment_many)
-    return Pipeline([("segment", segmenter), ("features", _features()), ("model", _model(seed))])
+    return Pipeline(
+        [("segment", segmenter), ("features", _features()), ("model", _model(seed, smallest_class))]
+    )
 
 
 # -------------------------------------------------------------------------------------- model
@@ -301,15 +336,15 @@ class TrainedModel:
         return [str(label) for label in self.pipeline.predict(list(texts))] if texts else []
 
 
-def train(texts: Sequence[str], labels: Sequence[str], *, seed: int = 0) -> TrainedModel:
+def train(texts: Sequence[str], labels: Sequence[str], *, seed: int = 0, n_jobs: int = 2) -> TrainedModel:
+    """Fit the pipeline on all rows. `n_jobs` threads fit the calibration folds side by side
+    (liblinear releases the GIL, so threads share the feature matrix instead of copying it)."""
     if len(texts) != len(labels):
         raise ClassifierInputError(f"文本 {len(texts)} 条与类别 {len(labels)} 条数量不一致")
     check_classes(labels)
-    pipeline = build_pipeline(seed=seed)
-    with warnings.catch_warnings():
-        # saga stops at MAX_ITER with tol=1e-3 on large sets; more iterations change no prediction
-        # measurably (decision record) but cost minutes.
-        warnings.filterwarnings("ignore", message=".*max_iter was reached.*")
+    check_rows(labels)
+    pipeline = build_pipeline(seed=seed, smallest_class=min(Counter(labels).values()))
+    with joblib.parallel_config(backend="threading", n_jobs=n_jobs):
         pipeline.fit(list(texts), list(labels))
     return TrainedModel(
         pipeline=pipeline,
@@ -430,22 +465,25 @@ def _report(true: Sequence[str], predicted: Sequence[str], *, n_train: int, fold
     )
 
 
-def cross_validate(texts: Sequence[str], labels: Sequence[str], *, folds: int = 5, seed: int = 0) -> Report:
+def cross_validate(
+    texts: Sequence[str], labels: Sequence[str], *, folds: int = 5, seed: int = 0, n_jobs: int = 2
+) -> Report:
     """Stratified K-fold: every row is predicted once by a model that did not see it. n_train and
     n_test are then both the number of rows (each fold trains on (K-1)/K of them)."""
     if folds < 2:
         raise ClassifierInputError(f"折数至少为 2（收到 {folds}）")
     if len(texts) != len(labels):
         raise ClassifierInputError(f"文本 {len(texts)} 条与类别 {len(labels)} 条数量不一致")
-    check_classes(labels, folds=folds)
+    check_classes(labels)
+    check_rows(labels, folds=folds)
     segmented = np.array(_segment_many(texts), dtype=object)
     y = np.array(labels, dtype=object)
     predicted = np.empty(len(y), dtype=object)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     for train_index, test_index in splitter.split(segmented, y):
-        pipeline = build_pipeline(seed=seed, segmented=True)
-        with warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*max_iter was reached.*")
+        smallest = min(Counter(y[train_index]).values())
+        pipeline = build_pipeline(seed=seed, segmented=True, smallest_class=smallest)
+        with joblib.parallel_config(backend="threading", n_jobs=n_jobs):
             pipeline.fit(list(segmented[train_index]), list(y[train_index]))
         predicted[test_index] = pipeline.predict(list(segmented[test_index]))
     return _report(list(y), [str(label) for label in predicted], n_train=len(y), folds=folds)
@@ -526,15 +564,17 @@ def write_confusion_image(report: Report, path: str | Path, *, font: str | None 
                             fontsize=7,
                             color="white" if value > 0.6 else "black",
                         )
-        summary = f"acc {report.accuracy:.3f} · macro F1 {report.macro_f1:.3f} · n={report.n_test}"
+        summary = f"accuracy {report.accuracy:.3f} · macro F1 {report.macro_f1:.3f} · n={report.n_test}"
         if properties:
             axes.set_xlabel("预测类别", fontproperties=properties)
             axes.set_ylabel("实际类别", fontproperties=properties)
-            axes.set_title(f"混淆矩阵（按行归一化）  {summary}", fontproperties=properties)
+            axes.set_title(
+                f"混淆矩阵（按行归一化）\n{summary}", fontproperties=FontProperties(fname=font_path, size=12)
+            )
         else:
             axes.set_xlabel("predicted class (number = position in report labels)")
             axes.set_ylabel("true class")
-            axes.set_title(f"Confusion matrix (row-normalised)  {summary}")
+            axes.set_title(f"Confusion matrix (row-normalised)\n{summary}")
         figure.tight_layout()
         path.parent.mkdir(parents=True, exist_ok=True)
         figure.savefig(path, format="png")
@@ -554,6 +594,7 @@ __all__ = [
     "TrainedModel",
     "build_pipeline",
     "check_classes",
+    "check_rows",
     "cross_validate",
     "holdout",
     "load",

@@ -26,7 +26,9 @@ class Command(BaseCommand):
         add_input_arguments(parser)
         mode = parser.add_mutually_exclusive_group(required=True)
         mode.add_argument("--folds", type=int, metavar="K", help="分层 K 折交叉验证的折数（如 5）")
-        mode.add_argument("--test", metavar="文件", help="测试文件（列名同输入文件）：用输入文件训练，在它上面评估")
+        mode.add_argument(
+            "--test", metavar="文件", help="测试文件（列名同输入文件）：用输入文件训练，在它上面评估"
+        )
         parser.add_argument(
             "--confusion",
             metavar="图片.png",
@@ -51,10 +53,11 @@ class Command(BaseCommand):
         start = time.perf_counter()
         try:
             if folds is not None:
-                classifier.check_classes(labels, folds=folds, source=Path(options["input"]).name)
+                classifier.check_rows(labels, folds=folds, source=Path(options["input"]).name)
                 self.stderr.write(f"{folds} 折交叉验证：{len(texts)} 条、{len(set(labels))} 个类别 …")
                 report = classifier.cross_validate(texts, labels, folds=folds)
             else:
+                classifier.check_rows(labels, source=Path(options["input"]).name)
                 test_texts, test_labels = self._read_test(options["test"], options)
                 self.stderr.write(f"训练：{len(texts)} 条；测试：{len(test_texts)} 条 …")
                 model = classifier.train(texts, labels)

@@ -18,7 +18,10 @@ COLUMNS_HELP = "（默认「内容」/「类别」；文件中没有时也接受
 def add_input_arguments(parser: CommandParser) -> None:
     """The arguments `hotline train` and `hotline evaluate` share."""
     parser.add_argument(
-        "--input", required=True, metavar="文件", help="带类别标注的工单文件：UTF-8 编码的 .csv 或 .xlsx，首行为列名"
+        "--input",
+        required=True,
+        metavar="文件",
+        help="带类别标注的工单文件：UTF-8 编码的 .csv 或 .xlsx，首行为列名",
     )
     parser.add_argument(
         "--text-columns",
@@ -51,12 +54,18 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         add_input_arguments(parser)
-        parser.add_argument("--output", metavar="文件", help="模型文件路径（默认 数据目录/hotline/classifier.joblib）")
+        parser.add_argument(
+            "--output", metavar="文件", help="模型文件路径（默认 数据目录/hotline/classifier.joblib）"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         output = Path(options["output"]) if options.get("output") else default_model_path()
         self.stderr.write(f"读取 {options['input']} …")
         texts, labels = read_input(options["input"], options)
+        try:
+            classifier.check_rows(labels, source=Path(options["input"]).name)
+        except classifier.ClassifierInputError as exc:
+            raise CommandError(str(exc)) from exc
         classes = len(set(labels))
         self.stderr.write(f"训练中：{len(texts)} 条、{classes} 个类别（十万条约需数分钟）…")
         start = time.perf_counter()
