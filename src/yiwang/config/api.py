@@ -209,8 +209,8 @@ def _register_routers() -> None:
     from yiwang.core.api import router as core_router
     from yiwang.core.api_files import router as files_router
     from yiwang.core.api_notifications import router as notifications_router
-    from yiwang.identity.api import router as identity_router
     from yiwang.hotline.api import router as hotline_router
+    from yiwang.identity.api import router as identity_router
     from yiwang.services.api import router as services_router
     from yiwang.workflow.api import router as workflow_router
 

@@ -22,7 +22,10 @@ def test_a_catalogue_with_an_unknown_department_is_refused_whole(hotline_city):
     with pytest.raises(InvalidInput) as error:
         catalog_load(
             actor=SYSTEM,
-            categories=[{"code": "water", "name": "供水"}, {"code": "water.outage", "name": "停水", "parent": "water"}],
+            categories=[
+                {"code": "water", "name": "供水"},
+                {"code": "water.outage", "name": "停水", "parent": "water"},
+            ],
             assignments=[{"category": "water.outage", "region": None, "lead": "no-such-bureau"}],
         )
     assert error.value.code == "hotline_catalog_invalid"
@@ -34,8 +37,13 @@ def test_a_loaded_catalogue_marks_leaves_and_replaces_the_assignments_it_names(h
     city = hotline_city
     result = catalog_load(
         actor=SYSTEM,
-        categories=[{"code": "water", "name": "供水"}, {"code": "water.outage", "name": "停水", "parent": "water"}],
-        assignments=[{"category": "water.outage", "region": "329902", "lead": "d02-urban", "assists": ["city-eco"]}],
+        categories=[
+            {"code": "water", "name": "供水"},
+            {"code": "water.outage", "name": "停水", "parent": "water"},
+        ],
+        assignments=[
+            {"category": "water.outage", "region": "329902", "lead": "d02-urban", "assists": ["city-eco"]}
+        ],
     )
     assert result.assignments == 2
     water, outage = TicketCategory.objects.get(code="water"), TicketCategory.objects.get(code="water.outage")
@@ -50,7 +58,10 @@ def test_a_configured_rule_sets_the_time_limit_of_new_tickets(hotline_city):
     with pytest.raises(PermissionDenied):
         service_level_set(actor=city.actor("agent"), urgency="normal", handling_sla={"working_days": 3})
     service_level_set(
-        actor=SYSTEM, urgency="normal", handling_sla={"working_days": 3}, category=city.categories["appearance"]
+        actor=SYSTEM,
+        urgency="normal",
+        handling_sla={"working_days": 3},
+        category=city.categories["appearance"],
     )
     ticket = ticket_register(
         actor=city.actor("agent"),
