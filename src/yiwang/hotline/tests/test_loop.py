@@ -257,5 +257,7 @@ def test_callers_who_phoned_in_hear_the_answer_by_sms_merged_ones_too(hotline_ci
     assert first.ticket_no in sent["13912345678"] and second.ticket_no in sent["13700001111"]
     from yiwang.core.models import Notification
 
-    told = Notification.objects.filter(recipient=city.users["citizen"], template_code="hotline.ticket_closed").get()
+    told = Notification.objects.filter(
+        recipient=city.users["citizen"], template_code="hotline.ticket_closed"
+    ).get()
     assert "坑已于当日填补" in told.body and web.ticket_no in told.body
