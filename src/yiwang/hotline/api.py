@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import WithJsonSchema
 
@@ -41,7 +41,12 @@ class TicketIn(Schema):
     urgency: Literal["normal", "urgent"] = "normal"
     channel: Literal["phone", "web", "mobile", "api"] = Field("api", description="来源渠道")
     caller_name: str = Field("", max_length=50, description="来电人（话务员登记时）")
-    caller_phone: str = Field("", max_length=20, description="联系电话（话务员登记时）")
+    caller_phone: str = Field(
+        "",
+        max_length=20,
+        pattern=r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{5,8})?$",
+        description="联系电话（话务员登记时）：手机、固话或 5–8 位短号",
+    )
     confidential: bool = Field(False, description="来电人要求保密：承办部门看不到姓名和号码")
     address: str = Field("", max_length=255)
     region: str = Field("", max_length=12, description="行政区划代码")
@@ -198,8 +203,8 @@ def register(request: HttpRequest, payload: TicketIn) -> Any:
         idempotency_key=payload.idempotency_key or None,
     )
     if actor.has_perm(VIEW_TICKET):
-        return 201, _detail(actor, selectors.ticket_for(actor, ticket.uid))
-    return 201, _detail(actor, selectors.own_ticket_for(actor, ticket.uid))
+        return Status(201, _detail(actor, selectors.ticket_for(actor, ticket.uid)))
+    return Status(201, _detail(actor, selectors.own_ticket_for(actor, ticket.uid)))
 
 
 @router.get("/tickets", response={200: list[TicketOut], **errors(400, 403)}, summary="工单列表（按队列）")

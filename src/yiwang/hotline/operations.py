@@ -89,13 +89,13 @@ class CallbackIn(OperationInput):
     comment: Comment = ""
 
 
-class RequestExtensionIn(OperationInput):
+class TicketExtensionRequestIn(OperationInput):
     op: Literal["request_extension"]
     days: int = Field(ge=1, le=10, title="延期工作日")
     reason: Reason = ""
 
 
-class DecideExtensionIn(OperationInput):
+class TicketExtensionDecisionIn(OperationInput):
     op: Literal["decide_extension"]
     approve: bool = Field(title="批准")
     comment: Comment = ""
@@ -187,9 +187,11 @@ TICKET_OPERATIONS: OperationTable[Ticket] = OperationTable(
     Operation(AnswerIn, _answer, _("已直接答复办结")),
     Operation(CallbackIn, calls(actions.ticket_callback, target="ticket"), _("已记录回访")),
     Operation(
-        RequestExtensionIn, calls(actions.ticket_request_extension, target="ticket"), _("已提交延期申请")
+        TicketExtensionRequestIn,
+        calls(actions.ticket_request_extension, target="ticket"),
+        _("已提交延期申请"),
     ),
-    Operation(DecideExtensionIn, _decide_extension, _("已审批延期申请")),
+    Operation(TicketExtensionDecisionIn, _decide_extension, _("已审批延期申请")),
     Operation(UrgeIn, calls(actions.ticket_urge, target="ticket"), _("已发出督办")),
     Operation(MergeIn, _merge, _("已并单")),
     Operation(HandOverIn, calls(actions.ticket_hand_over, target="ticket"), _("已转办")),

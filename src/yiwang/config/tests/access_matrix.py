@@ -7,7 +7,10 @@ other actor must be refused — nothing returned, nothing changed — which `tes
 checks for each actor, and the allowed ones must succeed (so a refusal is never an accident of a
 bad parameter). A new endpoint or page without an entry here fails the suite.
 
-Unsafe methods are sent with a body that would change something if it were wrongly accepted."""
+Unsafe methods are sent with a body that would change something if it were wrongly accepted.
+
+One endpoint may have several entries (`variant`): the 12345 operations endpoint and page take one
+per operation, each against the world's ticket in the state where that operation applies."""
 
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from yiwang.config.tests.access_world import ACTORS, World
+from yiwang.config.tests.access_world import ACTORS, LANDLINE, World
 
 Params = Callable[[World], dict[str, Any]]
 Body = Callable[[World], Any]
@@ -30,7 +33,15 @@ def actors(*names: str) -> frozenset[str]:
 EVERYONE = actors(*ACTORS)
 SIGNED_IN = EVERYONE - {"anonymous"}
 STAFF = actors(
-    "clerk_a", "staff_a_without", "clerk_b", "hotline_agent", "supervisor", "command_center", "admin"
+    "clerk_a",
+    "staff_a_without",
+    "clerk_b",
+    "hotline_agent",
+    "hotline_dispatcher",
+    "officer_a",
+    "supervisor",
+    "command_center",
+    "admin",
 )
 NOBODY: frozenset[str] = frozenset()
 OWNER = actors("citizen_a")
@@ -42,6 +53,19 @@ A_PARTIES = OWNER | HANDLERS
 VIEWERS = actors("clerk_a", "clerk_b", "admin")
 # services.view_statistics or services.view_application: a department's own figures.
 STATISTICS = VIEWERS | {"staff_a_without"}
+# 12345. The centre's agent and dispatcher hold hotline.view_ticket and hotline.view_caller city-wide;
+# A's handling officer reaches the tickets dispatched to A, the (东城区) supervisor every ticket of
+# the district. Only the centre reads a caller's name (a department sees it masked, or nothing when
+# the caller asked for confidentiality).
+AGENT = actors("hotline_agent")
+DISPATCHER = actors("hotline_dispatcher")
+OFFICER = actors("officer_a")
+CENTRE = AGENT | DISPATCHER
+TICKET_VIEWERS = CENTRE | OFFICER | {"supervisor"}
+# Signed-in accounts without a staff role register their own requests (they are the caller).
+CALLERS = actors("citizen_a", "citizen_b", "agent")
+# hotline.manage_knowledge: A's officer (A's entries), the dispatcher and the platform admin (all).
+KNOWLEDGE_KEEPERS = OFFICER | DISPATCHER | {"admin"}
 
 
 @dataclass(frozen=True)
@@ -57,12 +81,19 @@ class Entry:
     refused: frozenset[int] = frozenset()  # extra refusal statuses this entry may answer (409…)
     accepts: frozenset[int] = frozenset()  # extra statuses that count as success (a business 400…)
     upload: bool = False  # a multipart file upload
+    changes: bool = False  # an allowed call must change data (a page that answers every outcome alike)
+    unmasked: frozenset[str] = frozenset()  # who receives `World.pii` in clear here (core.unmask_pii)
+    variant: str = ""  # one of several entries of the same operation or page
     note: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def key(self) -> str:
+    def operation(self) -> str:
         return f"{self.method} {self.route}"
+
+    @property
+    def key(self) -> str:
+        return f"{self.operation} [{self.variant}]" if self.variant else self.operation
 
     @property
     def readers(self) -> frozenset[str]:
@@ -103,6 +134,93 @@ def _notice(world: World) -> dict[str, Any]:
 
 def _job(world: World) -> dict[str, Any]:
     return {"job_id": world.job.pk}
+
+
+def _ticket(name: str) -> Params:
+    return lambda world: {"uid": str(getattr(world.hotline, name).uid)}
+
+
+def _knowledge(world: World) -> dict[str, Any]:
+    return {"code": world.hotline.knowledge_code}
+
+
+@dataclass(frozen=True)
+class TicketOperation:
+    """One 12345 operation (`hotline.operations`): the world's ticket in the state it applies to."""
+
+    op: str
+    ticket: str  # attribute of `World.hotline`
+    allowed: frozenset[str]
+    fields: Body = lambda world: {}
+    refused: frozenset[int] = frozenset()
+    note: str = ""
+
+
+TICKET_OPERATIONS = [
+    TicketOperation("dispatch", "web", DISPATCHER, lambda w: {"category": w.hotline.category.code}),
+    TicketOperation("refuse_return", "returned", DISPATCHER, lambda w: {"reason": "食品安全属于贵单位职责"}),
+    TicketOperation("sign_for", "call", OFFICER),
+    TicketOperation("return", "call", OFFICER, lambda w: {"reason": "不属于本单位职责"}),
+    TicketOperation("reply", "confidential", OFFICER, lambda w: {"comment": "已责令下架过期食品"}),
+    TicketOperation("consolidate", "joint", DISPATCHER, lambda w: {"comment": "主办、协办单位已核查收费"}),
+    TicketOperation("close", "replied", DISPATCHER, lambda w: {"comment": "答复属实"}),
+    TicketOperation("reject_reply", "replied", DISPATCHER, lambda w: {"reason": "答复未回应油烟问题"}),
+    TicketOperation("answer", "web", AGENT, lambda w: {"comment": "已转告市场监管部门研究采纳"}),
+    TicketOperation("callback", "closed", CENTRE, lambda w: {"satisfaction": "satisfied", "resolved": True}),
+    TicketOperation(
+        "request_extension", "confidential", OFFICER, lambda w: {"days": 3, "reason": "需要抽样检测"}
+    ),
+    TicketOperation("decide_extension", "extension", DISPATCHER, lambda w: {"approve": True}),
+    TicketOperation("urge", "confidential", actors("supervisor"), lambda w: {"comment": "请加快办理"}),
+    # Agents merge too (a second caller about the same matter, at intake).
+    TicketOperation("merge", "web", CENTRE, lambda w: {"primary": w.hotline.call.ticket_no}),
+    TicketOperation(
+        "hand_over",
+        "web",
+        NOBODY,
+        lambda w: {"target": "cityops"},
+        refused=frozenset({400}),
+        note="no receiving loop is registered yet: 400 hotline_handoff_unknown for whoever reaches the "
+        "ticket, nothing changes; once cityops registers one, the dispatcher is allowed",
+    ),
+]
+
+
+def _operation_body(operation: TicketOperation, *, form: bool) -> Body:
+    def body(world: World) -> dict[str, Any]:
+        data = {"op": operation.op, **operation.fields(world)}
+        return {k: ("true" if v is True else v) for k, v in data.items()} if form else data
+
+    return body
+
+
+def _open311_request(world: World) -> dict[str, Any]:
+    return {
+        "service_code": world.hotline.category.code,
+        "description": "东城区幸福路夜市摊点卫生差",
+        "address_string": "东城区幸福路夜市",
+        "first_name": "来电",
+        "last_name": "南郭",
+        "phone": "13500135005",
+    }
+
+
+def _ticket_operations(route: str, *, form: bool) -> list[Entry]:
+    return [
+        Entry(
+            "POST",
+            route,
+            operation.allowed,
+            params=_ticket(operation.ticket),
+            body=_operation_body(operation, form=form),
+            form=form,
+            changes=True,
+            refused=operation.refused,
+            variant=operation.op,
+            note=operation.note,
+        )
+        for operation in TICKET_OPERATIONS
+    ]
 
 
 API: list[Entry] = [
@@ -259,6 +377,83 @@ API: list[Entry] = [
         refused=frozenset({409}),
         note="a domain's instance moves only through the domain (409 for those who may see it)",
     ),
+    Entry(
+        "GET",
+        "/api/v1/workflow/instances/{instance_id}",
+        TICKET_VIEWERS | OWNER,
+        params=lambda w: {"instance_id": str(w.hotline.web_confidential.process_instance_id)},
+        reads=CENTRE,
+        variant="ticket",
+        note="a ticket's instance: hotline.view_ticket over it, or its caller; the caller stays unnamed",
+    ),
+    Entry(
+        "POST",
+        "/api/v1/workflow/instances/{instance_id}/transitions",
+        NOBODY,
+        params=lambda w: {"instance_id": str(w.hotline.web_confidential.process_instance_id)},
+        body=lambda w: {"action": "sign_for"},
+        refused=frozenset({409}),
+        variant="ticket",
+        note="not even A's officer signs for a ticket past the hotline's own operation",
+    ),
+    # 12345 (hotline). A ticket's detail names the caller in clear only to the centre.
+    Entry(
+        "POST",
+        "/api/v1/hotline/tickets",
+        CALLERS | AGENT,
+        body=lambda w: {
+            "kind": "complaint",
+            "content": "东城区幸福路有人占道经营",
+            "caller_name": "南郭来电",
+            "caller_phone": "13500135005",
+            "region": "320102",
+        },
+        changes=True,
+        note="an agent registers for a caller; an account without a staff role, for itself",
+    ),
+    Entry("GET", "/api/v1/hotline/tickets", TICKET_VIEWERS, query=lambda w: {"queue": "all"}),
+    Entry(
+        "GET",
+        "/api/v1/hotline/tickets/{uid}",
+        TICKET_VIEWERS,
+        params=_ticket("call"),
+        reads=CENTRE,
+        variant="call",
+    ),
+    Entry(
+        "GET",
+        "/api/v1/hotline/tickets/{uid}",
+        TICKET_VIEWERS,
+        params=_ticket("confidential"),
+        reads=CENTRE,
+        variant="confidential",
+    ),
+    Entry(
+        "GET",
+        "/api/v1/hotline/tickets/{uid}",
+        CENTRE | {"supervisor"},
+        params=_ticket("web"),
+        reads=CENTRE,
+        variant="web",
+        note="not yet dispatched: not A's officer's, and its caller (citizen A) reads it on their own page",
+    ),
+    Entry(
+        "GET",
+        "/api/v1/hotline/tickets/{uid}",
+        TICKET_VIEWERS,
+        params=_ticket("web_confidential"),
+        reads=CENTRE,
+        variant="web-confidential",
+    ),
+    *_ticket_operations("/api/v1/hotline/tickets/{uid}/operations", form=False),
+    Entry("GET", "/api/v1/hotline/categories", TICKET_VIEWERS),
+    Entry(
+        "POST",
+        "/api/v1/hotline/classify",
+        CENTRE,
+        body=lambda w: {"text": "东城区幸福路小餐馆后厨卫生很差", "region": "320102"},
+    ),
+    Entry("GET", "/api/v1/hotline/knowledge/search", TICKET_VIEWERS, query=lambda w: {"q": "食品经营许可证"}),
 ]
 
 PAGES: list[Entry] = [
@@ -364,6 +559,181 @@ PAGES: list[Entry] = [
         params=_instance,
         body=lambda w: {"action": "resubmit"},
         form=True,
+    ),
+    # 12345 (hotline)
+    Entry("GET", "hotline/", TICKET_VIEWERS, query=lambda w: {"queue": "all"}),
+    Entry(
+        "GET",
+        "hotline/tickets/<uuid:uid>/",
+        TICKET_VIEWERS,
+        params=_ticket("call"),
+        reads=CENTRE,
+        variant="call",
+    ),
+    Entry(
+        "GET",
+        "hotline/tickets/<uuid:uid>/",
+        TICKET_VIEWERS,
+        params=_ticket("confidential"),
+        reads=CENTRE,
+        variant="confidential",
+    ),
+    Entry(
+        "GET",
+        "hotline/tickets/<uuid:uid>/",
+        CENTRE | {"supervisor"},
+        params=_ticket("web"),
+        reads=CENTRE,
+        variant="web",
+    ),
+    Entry(
+        "GET",
+        "hotline/tickets/<uuid:uid>/",
+        TICKET_VIEWERS,
+        params=_ticket("web_confidential"),
+        reads=CENTRE,
+        variant="web-confidential",
+        note="the 办理记录 names the caller (their own account registered it) to the centre only",
+    ),
+    *_ticket_operations("hotline/tickets/<uuid:uid>/act/", form=True),
+    Entry(
+        "POST",
+        "hotline/tickets/<uuid:uid>/unmask/",
+        DISPATCHER,
+        params=_ticket("confidential"),
+        body=lambda w: {"reason": "回访需核对来电号码"},
+        form=True,
+        changes=True,
+        unmasked=DISPATCHER,
+        note="view_caller and core.unmask_pii, with a reason (audited); the agent lacks core.unmask_pii",
+    ),
+    Entry("GET", "hotline/intake/", AGENT),
+    Entry(
+        "POST",
+        "hotline/intake/",
+        AGENT,
+        body=lambda w: {
+            "caller_phone": "13500135005",
+            "caller_name": "南郭来电",
+            "kind": "complaint",
+            "urgency": "normal",
+            "content": "东城区幸福路有人占道经营",
+            "region": "320102",
+        },
+        form=True,
+        changes=True,
+    ),
+    Entry("POST", "hotline/intake/caller/", AGENT, body=lambda w: {"caller_phone": LANDLINE}, form=True),
+    Entry(
+        "GET",
+        "hotline/intake/assist/",
+        AGENT,
+        query=lambda w: {"content": "幸福路小餐馆后厨卫生", "region": "320102"},
+    ),
+    Entry("GET", "hotline/report/", EVERYONE),
+    Entry(
+        "POST",
+        "hotline/report/",
+        CALLERS | AGENT,
+        body=lambda w: {"kind": "complaint", "content": "东城区幸福路夜市噪音扰民", "region": "320102"},
+        form=True,
+        changes=True,
+        refused=frozenset({200}),
+        note="staff without hotline.register_ticket get the form back with the refusal (200)",
+    ),
+    Entry("GET", "hotline/mine/", SIGNED_IN),
+    Entry("GET", "hotline/mine/<uuid:uid>/", OWNER, params=_ticket("web")),
+    Entry("GET", "hotline/knowledge/", KNOWLEDGE_KEEPERS),
+    Entry("GET", "hotline/knowledge/new/", KNOWLEDGE_KEEPERS),
+    Entry(
+        "POST",
+        "hotline/knowledge/new/",
+        KNOWLEDGE_KEEPERS,
+        body=lambda w: {
+            "code": "matrix-entry",
+            "organization": w.department_a.code,
+            "title": "矩阵条目",
+            "answer": "矩阵答复口径",
+        },
+        form=True,
+        changes=True,
+    ),
+    Entry("GET", "hotline/knowledge/<slug:code>/", KNOWLEDGE_KEEPERS, params=_knowledge),
+    Entry(
+        "POST",
+        "hotline/knowledge/<slug:code>/",
+        KNOWLEDGE_KEEPERS,
+        params=_knowledge,
+        body=lambda w: {"organization": w.department_a.code, "title": "改过的标题", "answer": "改过的答复"},
+        form=True,
+        changes=True,
+    ),
+    Entry(
+        "POST",
+        "hotline/knowledge/<slug:code>/review/",
+        KNOWLEDGE_KEEPERS,
+        params=_knowledge,
+        form=True,
+        changes=True,
+    ),
+    # hotline.view_statistics: the dispatcher city-wide, the supervisor over 东城区.
+    *(
+        Entry("GET", f"hotline/statistics/{page}", DISPATCHER | {"supervisor"})
+        for page in ("", "words/", "map.json", "export.csv", "export.xlsx")
+    ),
+    # Open311 GeoReport v2: public reads of what callers published themselves (web, mobile, Open311;
+    # not confidential), never a caller's name or number; a POST authenticates by its api_key alone.
+    Entry("GET", "open311/v2/services.<str:fmt>", EVERYONE, params=lambda w: {"fmt": "json"}),
+    Entry(
+        "GET",
+        "open311/v2/services/<str:service_code>.<str:fmt>",
+        EVERYONE,
+        params=lambda w: {"service_code": w.hotline.category.code, "fmt": "xml"},
+    ),
+    Entry("GET", "open311/v2/requests.<str:fmt>", EVERYONE, params=lambda w: {"fmt": "json"}),
+    Entry(
+        "POST",
+        "open311/v2/requests.<str:fmt>",
+        EVERYONE,
+        params=lambda w: {"fmt": "json"},
+        body=lambda w: {**_open311_request(w), "api_key": w.hotline.open311_key},
+        form=True,
+        changes=True,
+        variant="agent-key",
+        note="the key's user (the agent, hotline.register_ticket) registers, whoever's session it is",
+    ),
+    Entry(
+        "POST",
+        "open311/v2/requests.<str:fmt>",
+        NOBODY,
+        params=lambda w: {"fmt": "json"},
+        body=_open311_request,
+        form=True,
+        variant="no-key",
+        note="a signed-in session is not an api_key",
+    ),
+    *(
+        Entry(
+            "GET",
+            "open311/v2/requests/<str:service_request_id>.<str:fmt>",
+            allowed,
+            params=lambda w, name=name: {
+                "service_request_id": getattr(w.hotline, name).ticket_no,
+                "fmt": "json",
+            },
+            variant=name,
+        )
+        for name, allowed in (("web", EVERYONE), ("call", NOBODY), ("web_confidential", NOBODY))
+    ),
+    *(
+        Entry(
+            "GET",
+            "open311/v2/tokens/<str:token>.<str:fmt>",
+            allowed,
+            params=lambda w, name=name: {"token": str(getattr(w.hotline, name).uid), "fmt": "json"},
+            variant=name,
+        )
+        for name, allowed in (("web", EVERYONE), ("call", NOBODY))
     ),
     Entry("GET", "jobs/<int:job_id>/", actors("staff_a_without"), params=_job),
     Entry("GET", "jobs/<int:job_id>/progress/", actors("staff_a_without"), params=_job),

@@ -870,11 +870,11 @@ def ticket_hand_over(
     which the ticket is dispatched; the receiver's reference goes on the history."""
     from yiwang.hotline import handoff
 
+    if not actor.has_perm(DISPATCH_TICKET):
+        raise PermissionDenied("您没有转办的权限", code="hotline_forbidden")
     destination = handoff.handoff_target(target)
     if destination is None:
         raise InvalidInput("没有这个转办去向", code="hotline_handoff_unknown")
-    if not actor.has_perm(DISPATCH_TICKET):
-        raise PermissionDenied("您没有转办的权限", code="hotline_forbidden")
     with transaction.atomic():
         locked = _locked(ticket)
         if locked.status not in (Ticket.Status.REGISTERED, Ticket.Status.RETURNED):

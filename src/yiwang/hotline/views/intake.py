@@ -13,6 +13,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.views.decorators.http import require_POST
 
 from yiwang.core.errors import DomainError
 from yiwang.core.models import Region
@@ -132,12 +133,14 @@ def _register(actor: Actor, request: HttpRequest) -> tuple[Ticket, str]:
     return ticket, f"已登记：{ticket.ticket_no}"
 
 
+@require_POST
 def intake_caller(request: HttpRequest) -> HttpResponse:
-    """HTMX panel: the caller's earlier tickets by phone number."""
+    """HTMX panel: the caller's earlier tickets by phone number (posted, so the number stays out of
+    URLs and access logs)."""
     actor = _agent(request)
     if isinstance(actor, HttpResponse):
         return actor
-    phone = request.GET.get("caller_phone", "")
+    phone = request.POST.get("caller_phone", "")
     return render(
         request,
         "hotline/partials/intake_caller.html",
