@@ -153,12 +153,12 @@ def test_several_text_columns_are_joined_in_the_given_order(tmp_path: Path) -> N
     path = write_csv(
         tmp_path / "t.csv",
         ["标题", "内容", "分类"],
-        [("停水", "小区一天没水", "供水"), ("", "路灯坏了", "照明"), ("噪音", "", "环境")],
+        [("停水", "小区一天没水\r\n请尽快处理", "供水"), ("", "路灯坏了", "照明"), ("噪音", "", "环境")],
     )
 
     texts, labels = classifier.load_labelled(path, text_columns=["标题", "内容"], label_column="分类")
 
-    assert texts == ["停水。小区一天没水", "路灯坏了", "噪音"]
+    assert texts == ["停水。小区一天没水\r\n请尽快处理", "路灯坏了", "噪音"]  # a quoted field keeps its lines
     assert labels == ["供水", "照明", "环境"]
 
 

@@ -27,9 +27,11 @@ def add_input_arguments(parser: CommandParser) -> None:
         "--text-columns",
         nargs="+",
         metavar="列名",
-        help=f"文本列，可给多个（按顺序以「。」连接）{COLUMNS_HELP}",
+        help="文本列，可给多个，按顺序以「。」连接（默认「内容」；文件中没有该列时用英文列名 text）",
     )
-    parser.add_argument("--label-column", metavar="列名", help=f"类别列{COLUMNS_HELP}")
+    parser.add_argument(
+        "--label-column", metavar="列名", help="类别列（默认「类别」；文件中没有该列时用英文列名 label）"
+    )
 
 
 def read_input(path: str, options: dict[str, Any]) -> tuple[list[str], list[str]]:
