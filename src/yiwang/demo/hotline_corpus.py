@@ -2,13 +2,14 @@
 `yiwang hotline train` and the text of demo tickets.
 
 The classifier is judged on real messages we do not have, so the corpus is built to look like them
-rather than like a form: every leaf of the 派单目录 has its own stock of 15+ situations written the
+rather than like a form: every leaf of the 派单目录 has its own stock of ~30 situations written the
 way callers talk (what happened, where, since when), terse one-liners, leaf-specific details and
 requests. A message combines one or two situations with the things that make real tickets messy:
 openings and closings, operator-style third-person summaries ("市民来电反映：…"), web-form titles,
 fictional addresses from `geography`, times, phone and house numbers, rambling irrelevant detail,
-emotion, a second matter mentioned in passing (the label stays the main one), colloquial and
-dialect words, homophone typos and missing punctuation. Leaves overlap the way real ones do
+emotion, stories of being sent from office to office, a second matter mentioned in passing or an
+earlier ticket mentioned first (the label stays the main one), synonyms, colloquial and dialect
+words, homophone typos and missing punctuation. Leaves overlap the way real ones do
 (施工噪声 vs 社会生活噪声, 占道经营 vs 违法建设, 消费纠纷 vs 预付卡), but a person can label each text.
 
 Class sizes follow realistic weights (拖欠工资, 物业, 食品安全 are 3–4× the rarest leaves), and
@@ -2780,7 +2781,7 @@ _COLLOQUIAL = (
     ("是不是", ("是不",)),
     ("我", ("俺",)),
     ("吵(?!架)", ("闹腾",)),
-    ("太(?![阳极平])", ("忒",)),
+    ("(?<!不)太(?![阳极平])", ("忒",)),
 )
 _TYPOS = (
     ("的", "得"), ("的", "地"), ("地", "的"), ("得", "的"), ("在", "再"), ("再", "在"), ("已经", "以经"),
@@ -2897,7 +2898,8 @@ def _mention(key: str, rng: random.Random) -> str:
     mention = _pick(rng, other.short)
     if rng.random() < 0.5:
         first = _pick(rng, other.situations).split("，")[0]
-        mention = first if len(first) <= 18 else mention
+        # A first clause stands alone when it names the thing ("井盖丢了"), not the caller ("我今年五十岁").
+        mention = first if 6 <= len(first) <= 18 and not first.startswith(("我", "有")) else mention
     return mention
 
 

@@ -7,6 +7,7 @@ import uuid
 from typing import ClassVar
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -23,7 +24,17 @@ class Complexity(models.TextChoices):
 class TicketCategory(TreePathMixin, TimeStampedModel):
     """A node of the 派单目录: a matter category; tickets are classified to leaves."""
 
-    code = models.SlugField(_("编码"), max_length=80, unique=True)
+    # Dotted like the tree (`ecology.noise.construction`): a slug's alphabet plus dots.
+    code = models.CharField(
+        _("编码"),
+        max_length=80,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z0-9_]+(?:[.-][a-z0-9_]+)*$", _("编码只能含小写字母、数字、下划线、点和短横线")
+            )
+        ],
+    )
     name = models.CharField(_("名称"), max_length=100)
     parent = models.ForeignKey(
         "self",
