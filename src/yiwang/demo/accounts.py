@@ -39,7 +39,7 @@ _WANG, _LI, _LIU, _CHEN = (p.id_number for p in NAMED_PERSONS)
 PERSONAS: tuple[Persona, ...] = (
     Persona(
         "citizen", "王小明", "自然人（市民）", User.Kind.CITIZEN, "13800000001",
-        person_id_number=_WANG, try_this="办事服务 /services/：搜「开餐馆」→ 办事指南 → 在线申报；我的办件（补正、撤回、下载结果）、消息中心",
+        person_id_number=_WANG, try_this="办事服务 /services/：搜「开餐馆」→ 办事指南 → 在线申报；我的办件（补正、撤回、下载结果）、消息中心；12345诉求 /hotline/mine/：自己在网上提的建议正在办理",
     ),
     Persona(
         "citizen2", "李晓红", "自然人（另一位市民）", User.Kind.CITIZEN, "13800000002",
@@ -67,22 +67,22 @@ PERSONAS: tuple[Persona, ...] = (
     Persona(
         "agent", "吴丽", "12345 话务员", User.Kind.STAFF, "13900000004",
         organization="city-12345", roles=("hotline_agent",), title="话务员",
-        try_this="工作台：直接答复办结、回访（来电登记在 12345 模块后续版本）",
+        try_this="来电登记 /hotline/intake/：输入号码查来电人历史、知识库直接答复、智能分类建议、相似工单并单；12345工单 /hotline/：待回访的工单（满意归档、不满意重办）",
     ),
     Persona(
         "dispatcher", "郑凯", "12345 派单员", User.Kind.STAFF, "13900000005",
         organization="city-12345", roles=("hotline_dispatcher",), title="派单员",
-        try_this="工作台：派单、改派、审核办结（12345 模块在后续版本）",
+        try_this="12345工单 /hotline/：待派单（智能分类建议：一件有把握、一件拿不准）、退单待审核、延期审批、待审核的答复；打开工单页派单、并单、审核办结",
     ),
     Persona(
         "handler", "陈刚", "承办部门办理人员", User.Kind.STAFF, "13900000006",
         organization="city-urban", roles=("handling_officer",), title="市容科科员",
-        try_this="工作台：签收、退单、答复（12345 模块在后续版本）",
+        try_this="12345工单 /hotline/：待签收、办理中（一件已超期并被督办、一件联合办理、一件保密来电）；打开工单页签收、退单、申请延期、答复",
     ),
     Persona(
         "supervisor", "黄文", "督办人员", User.Kind.STAFF, "13900000007",
         organization="city-gov", roles=("supervisor",), title="市政府督查室科长",
-        try_this="消息中心：超期督办提醒（督办模块在后续版本）",
+        try_this="消息中心：12345 超期工单的督办提醒；12345工单 /hotline/：超期工单督办",
     ),
     Persona(
         "grid", "马超", "网格员", User.Kind.STAFF, "13900000008",

@@ -1,6 +1,8 @@
-"""Build 示范市: regions and grids → organisations → people and enterprises → accounts → 12345 ticket history →
-一网通办 catalogue, a year of applications and the named accounts' own applications. Each stage runs in its own transaction and writes one audit row when it created
-something; a second run finds everything in place, changes nothing and writes no audit row."""
+"""Build 示范市: regions and grids → organisations → people and enterprises → accounts → 12345 (派单目录,
+knowledge base, the classifier, a year of tickets and the named accounts' own) → 一网通办 catalogue, a year
+of applications and the named accounts' own applications. Each stage runs in its own transaction and
+writes one audit row when it created something; a second run finds everything in place, changes
+nothing and writes no audit row."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from django.conf import settings
 from django.db import transaction
 
 from yiwang.core.audit import audit_record
@@ -68,7 +71,16 @@ def _audit(stage: str, created: dict[str, int]) -> None:
         )
 
 
-def seed_demo_city(*, stdout: Writer | None = None, seed: int = subjects.DEFAULT_SEED) -> SeedReport:
+def seed_demo_city(
+    *,
+    stdout: Writer | None = None,
+    seed: int = subjects.DEFAULT_SEED,
+    hotline_tickets: int | None = None,
+    hotline_corpus: int | None = None,
+) -> SeedReport:
+    """The whole city. `hotline_tickets` / `hotline_corpus`: the size of the 12345 history and of the
+    classifier's training corpus (default: settings DEMO_HOTLINE_TICKETS / DEMO_HOTLINE_CORPUS, else
+    50,000 and 6,000; the tests seed a smaller city)."""
     started = time.monotonic()
     report = SeedReport()
 
@@ -119,18 +131,76 @@ def seed_demo_city(*, stdout: Writer | None = None, seed: int = subjects.DEFAULT
     )
 
     if workflows.workflow_available():
-        _say(stdout, "正在生成 12345 工单历史……")
-        with transaction.atomic():
-            outcome = workflows.seed_workflows(orgs, seed=seed)
-            _audit("12345工单", {"12345工单": outcome.created})
-        report.lines.append(SeedLine("12345工单", outcome.created, outcome.total))
+        _seed_hotline(report, orgs, seed=seed, stdout=stdout, tickets=hotline_tickets, corpus=hotline_corpus)
     else:
-        report.notes.append("流程引擎尚未就绪，跳过 12345 工单历史。")
+        report.notes.append("流程引擎尚未就绪，跳过 12345 热线。")
 
     _seed_services(report, orgs, seed=seed, stdout=stdout)
 
     report.seconds = time.monotonic() - started
     return report
+
+
+def _seed_hotline(
+    report: SeedReport,
+    orgs: dict[str, Organization],
+    *,
+    seed: int,
+    stdout: Writer | None,
+    tickets: int | None,
+    corpus: int | None,
+) -> None:
+    """12345: the 派单目录 and time limits, the knowledge base, the classifier, a year of tickets and the
+    named accounts' live work (`demo.hotline`, `demo.hotline_history`)."""
+    from yiwang.demo import hotline, hotline_history
+
+    tickets = (
+        getattr(settings, "DEMO_HOTLINE_TICKETS", hotline_history.HISTORY_SIZE)
+        if tickets is None
+        else tickets
+    )
+    corpus = getattr(settings, "DEMO_HOTLINE_CORPUS", hotline.CORPUS_SIZE) if corpus is None else corpus
+
+    _say(stdout, "正在载入 12345 派单目录和时限规则……")
+    with transaction.atomic():
+        catalog = hotline.seed_hotline_catalog()
+        _audit(
+            "12345派单目录",
+            {"流程定义": catalog.definitions, "诉求分类": catalog.categories, "时限规则": catalog.rules},
+        )
+    report.lines.append(SeedLine("12345诉求分类", catalog.categories, catalog.total_categories))
+
+    _say(stdout, "正在生成 12345 知识库……")
+    with transaction.atomic():
+        knowledge = hotline.seed_knowledge(orgs)
+        _audit("12345知识库", {"知识库条目": knowledge.created})
+    report.lines.append(SeedLine("12345知识库条目", knowledge.created, knowledge.total))
+
+    _say(stdout, "正在训练 12345 智能分类模型……")
+    with transaction.atomic():
+        model = hotline.seed_classifier(size=corpus)
+        _audit("12345分类模型", {"分类模型": int(model.trained)})
+    how = "训练完成" if model.trained else "模型已是最新（语料未变）"
+    _say(stdout, f"  {how}：{model.rows} 条语料、{model.classes} 个类别，用时 {model.seconds:.1f} 秒")
+    report.lines.append(SeedLine("12345分类模型", int(model.trained), 1))
+    if model.trained:
+        report.notes.append(
+            f"12345 智能分类模型：{model.rows} 条语料训练，用时 {model.seconds:.1f} 秒（{model.model}）。"
+        )
+
+    _say(stdout, f"正在生成 12345 历史工单（{tickets} 件）……")
+    with transaction.atomic():
+        history = hotline_history.seed_hotline_history(orgs, seed=seed, size=tickets)
+        _audit("12345工单", {"12345工单": history.created, "热线账号": history.accounts_created})
+    report.lines.append(SeedLine("12345历史工单", history.created, history.total))
+    if history.created:
+        report.notes.append(f"12345 历史工单批量写入：{history.created} 件，用时 {history.seconds:.1f} 秒。")
+
+    _say(stdout, "正在生成演示账号的 12345 工单……")
+    with transaction.atomic():
+        showcase = hotline.seed_hotline_showcase(orgs)
+        _audit("演示账号工单", {"演示账号工单": showcase.created})
+    report.lines.append(SeedLine("演示账号工单", showcase.created, showcase.total))
 
 
 def _seed_services(
