@@ -582,7 +582,8 @@ def transition(
                 locked.claimed_by, locked.claimed_at = actor.user, now
                 locked.claimed_codes = f" {' '.join(sorted(reserved))} "
         if act.reassign:
-            target = organization if act.reassign == "choose" else locked.origin_organization
+            # choose: the caller names the department; may_choose: it may (重办 back to the 主办), else stays
+            target = organization if act.reassign in ("choose", "may_choose") else locked.origin_organization
             if target is not None and target.pk != locked.organization_id:
                 locked.organization = target
                 locked.assignee = None

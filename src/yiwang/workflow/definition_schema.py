@@ -23,7 +23,7 @@ definition can be saved and published. Shape of a definition:
                "permissions": ["services.accept_application"], "roles": ["window_clerk"],
                "applicant": false, "required_fields": ["comment"], "fields_schema": {...},
                "suspend": false, "resume": false, "extend": false, "claim": false, "optional": false,
-               "reassign": "choose" | "origin", "notify_owner": true}]
+               "reassign": "choose" | "may_choose" | "origin", "notify_owner": true}]
 }
 ```
 A state with `"stops_overall": true` meets the overall time limit on entry (办结, awaiting 回访: the
@@ -159,7 +159,7 @@ DEFINITION_SCHEMA: dict[str, Any] = {
                     "after_children": {"type": "boolean"},
                     "restart_overall": {"type": "boolean"},
                     "optional": {"type": "boolean"},
-                    "reassign": {"enum": ["choose", "origin"]},
+                    "reassign": {"enum": ["choose", "may_choose", "origin"]},
                     "notify_owner": {"type": "boolean"},
                     "description": {"type": "string"},
                 },
