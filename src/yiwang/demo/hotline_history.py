@@ -441,8 +441,9 @@ class _Run:
             if codes:
                 instance.claimed_by_id, instance.claimed_at, instance.claimed_codes = user.pk, moment, codes
         if act.reassign:
-            target = organization.pk if act.reassign == "choose" and organization else None
-            if act.reassign != "choose":
+            chooses = act.reassign in ("choose", "may_choose")  # as the engine's transition
+            target = organization.pk if chooses and organization else None
+            if not chooses:
                 target = instance.origin_organization_id
             if target is not None and target != instance.organization_id:
                 instance.organization_id, instance.assignee_id = target, None
