@@ -79,7 +79,8 @@ def knowledge_entry_save(
     if valid_from and valid_until and valid_until < valid_from:
         raise InvalidInput("有效期至不能早于生效日期", code="hotline_field_invalid")
     with transaction.atomic():
-        entry = KnowledgeEntry.objects.select_for_update().filter(code=code).first()
+        # No ordering: the default one (by the nullable department) would outer-join, which FOR UPDATE refuses.
+        entry = KnowledgeEntry.objects.select_for_update().filter(code=code).order_by("pk").first()
         created = entry is None
         if entry is None:
             entry = KnowledgeEntry(code=code)
