@@ -12,6 +12,7 @@ yiwang backup [-o F]       database, uploaded files and data store in one archiv
 yiwang restore F           restore such an archive into an empty installation and verify it
 yiwang hotline train       train the 12345 ticket classifier on a labelled .csv/.xlsx (--input F)
 yiwang hotline evaluate    cross-validate it (--folds K) or test it on a file (--test F): JSON report, PNG
+yiwang hotline tally       rebuild the 12345 monthly counts from the tickets (--check: only compare)
 yiwang openapi             print the OpenAPI document
 yiwang <django command>    any other management command (migrate, createsuperuser, …)
 """
@@ -30,6 +31,7 @@ ALIASES = {
     ("restore",): ["restore"],
     ("hotline", "train"): ["hotline_train"],
     ("hotline", "evaluate"): ["hotline_evaluate"],
+    ("hotline", "tally"): ["hotline_tally"],
 }
 
 

@@ -34,6 +34,7 @@ What the rows keep, as the real actions would have written them (checked against
   `tick` (`auto_archive`, with its Escalation row) at its first run after that limit (`TICK_SECONDS`).
   Other escalations `tick` would have fired are not recorded: the next real `tick` fires those still
   due, exactly once (the showcase stage runs one).
+* TicketTally: rebuilt from the tickets at the end (the inserts bypass the manager that keeps it).
 * No audit row per ticket and no messages: one `demo.seed` audit row records the stage.
 
 Accounts: the centre's agents and dispatchers besides 吴丽 and 郑凯, and a 承办人员 for every
@@ -64,6 +65,7 @@ from yiwang.demo import hotline_catalog
 from yiwang.demo import subjects as demo_subjects
 from yiwang.demo.accounts import DEMO_PASSWORD
 from yiwang.demo.hotline_plans import HISTORY_SIZE, KEY_PREFIX, Plan, Step, plans
+from yiwang.hotline import tallies
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import Membership, Role, User
 
@@ -889,6 +891,7 @@ def write_history(
     for day, last in counters.items():
         if day in stored and stored[day] < last:
             TicketSequence.objects.filter(day=day).update(last_number=last)
+    tallies.rebuild()  # the rows went in beside the manager: the monthly counts from them
     return len(todo)
 
 

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yiwang.core.models import Organization, Person, Region, TimeStampedModel, TreePathMixin
-from yiwang.core.scoping import ScopedManager
+from yiwang.core.scoping import ScopedManager, ScopedQuerySet
 
 
 class Complexity(models.TextChoices):
@@ -138,6 +138,21 @@ class ServiceLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category or self.get_complexity_display()} · {self.urgency}"
+
+
+class TicketQuerySet(ScopedQuerySet):
+    def update(self, **kwargs: object) -> int:
+        """UPDATE, and the monthly counts (`TicketTally`) follow when a counted field changes."""
+        from yiwang.hotline import tallies
+
+        if not tallies.touches_counts(kwargs):
+            return super().update(**kwargs)
+        with tallies.following(self):
+            return super().update(**kwargs)
+
+
+class TicketManager(models.Manager.from_queryset(TicketQuerySet)):  # type: ignore[misc]
+    """The scoped manager of tickets, whose writes keep `TicketTally` in step."""
 
 
 # Statuses of a ticket whose loop is still running (before 办结).
@@ -295,7 +310,7 @@ class Ticket(TimeStampedModel):
         verbose_name=_("办理中"),
     )
 
-    objects = ScopedManager()
+    objects = TicketManager()
 
     class Meta:
         verbose_name = _("12345工单")
@@ -324,6 +339,63 @@ class Ticket(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.ticket_no
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Save, and the monthly counts (`TicketTally`) follow (see `TicketQuerySet.update`)."""
+        from yiwang.hotline import tallies
+
+        fields = kwargs.get("update_fields")
+        if fields is not None and not tallies.touches_counts(fields):  # type: ignore[arg-type]
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+            return
+        with tallies.following_save(self):
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class TicketTally(models.Model):
+    """热线月度计数: the KPI counters (`hotline.statistics.COUNTERS`) of the tickets registered in one
+    month (local time), per 主办单位, 分类, 区划 and 诉求类型 — what the 热线统计 page sums instead of
+    scanning a million tickets. Kept in step by every write of a ticket (`hotline.tallies`), rebuilt
+    from the tickets after a bulk load (`yiwang hotline tally`). Seen through the same data scope as
+    the tickets (the same `scope_lookups`)."""
+
+    scope_lookups: ClassVar[dict[str, str | None]] = {"organization": "organization", "region": "region"}
+
+    month = models.DateField(_("月份"))  # the first day of the month
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("主办单位"), on_delete=models.CASCADE, related_name="+"
+    )
+    category = models.ForeignKey(
+        TicketCategory, verbose_name=_("诉求分类"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("诉求类型"), max_length=16, choices=Ticket.Kind.choices)
+    total = models.IntegerField(_("受理"), default=0)
+    dispatched = models.IntegerField(_("已派单"), default=0)
+    signed_on_time = models.IntegerField(_("按时签收"), default=0)
+    closed = models.IntegerField(_("已办结"), default=0)
+    closed_on_time = models.IntegerField(_("按时办结"), default=0)
+    visited = models.IntegerField(_("已回访"), default=0)
+    resolved = models.IntegerField(_("已解决"), default=0)
+    satisfied = models.IntegerField(_("满意"), default=0)
+    returned = models.IntegerField(_("有退单"), default=0)
+    repeat = models.IntegerField(_("重复来电"), default=0)
+
+    objects = ScopedManager()
+
+    class Meta:
+        verbose_name = _("热线月度计数")
+        verbose_name_plural = _("热线月度计数")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "organization", "category", "region", "kind"],
+                name="hotline_tally_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} · {self.total}"
 
 
 class TicketParty(models.Model):

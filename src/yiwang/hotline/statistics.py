@@ -38,27 +38,9 @@ from typing import Any
 from django.utils import timezone
 
 from yiwang.core.errors import InvalidInput
-from yiwang.hotline.models import Ticket
+from yiwang.hotline.tallies import COUNTERS
 
-COUNTERS = (
-    "total",
-    "dispatched",
-    "signed_on_time",
-    "closed",
-    "closed_on_time",
-    "visited",
-    "resolved",
-    "satisfied",
-    "returned",
-    "repeat",
-)
 Counts = dict[str, int]
-
-SATISFIED = (
-    Ticket.Satisfaction.VERY_SATISFIED,
-    Ticket.Satisfaction.SATISFIED,
-    Ticket.Satisfaction.BASICALLY_SATISFIED,
-)
 
 REPEAT_WINDOW = timedelta(days=30)
 REPEAT_RULE = (

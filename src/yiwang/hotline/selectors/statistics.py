@@ -23,21 +23,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from math import ceil
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Value
-from django.db.models.functions import Mod, Substr
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Mod, Substr, TruncMonth
 from django.utils import timezone
 
 from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.core.models import Organization, Region
 from yiwang.core.scoping import scope_q
 from yiwang.hotline import statistics as formulas
-from yiwang.hotline.models import Ticket, TicketCategory, TicketParty
+from yiwang.hotline.models import Ticket, TicketCategory, TicketParty, TicketTally
 from yiwang.hotline.permissions import VIEW_STATISTICS
 from yiwang.hotline.statistics import Counts, Period, Row, Topic
+from yiwang.hotline.tallies import (
+    PLAIN_COUNTERS,
+    counter_aggregates,
+    month_of,
+)
 from yiwang.identity.actor import Actor
 
 FORBIDDEN_MESSAGE = "您没有查看热线统计的权限"
@@ -47,17 +52,34 @@ def can_view_statistics(actor: Actor) -> bool:
     return actor.is_system or actor.has_perm(VIEW_STATISTICS)
 
 
-def statistics_q(actor: Actor) -> Q:
-    """The tickets whose figures the actor may see (an empty Q: all of them)."""
+@dataclass(frozen=True)
+class Scope:
+    """The tickets whose figures an actor may see, as two disjoint parts: `own`, the data scope — a
+    filter that reads the same on tickets and on tallies (`Ticket` and `TicketTally` share their
+    `scope_lookups`; an empty Q: every ticket) — and `parties`, the ids of the tickets the actor's
+    departments had a hand in (`TicketParty`), counted only where `own` does not already reach."""
+
+    own: Q
+    parties: QuerySet[TicketParty] | None = None
+
+    def tickets(self) -> Q:
+        return self.own if self.parties is None else self.own | Q(pk__in=self.parties)
+
+
+def statistics_scope(actor: Actor) -> Scope:
     if not actor.is_authenticated and not actor.is_system:
         raise PermissionDenied("请先登录", code="unauthenticated")
     if not can_view_statistics(actor):
         raise PermissionDenied(FORBIDDEN_MESSAGE, code="hotline_forbidden")
     own = scope_q(Ticket, actor, VIEW_STATISTICS)
     if not own:
-        return Q()
-    parties = TicketParty.objects.for_actor(actor, VIEW_STATISTICS).values("ticket_id")
-    return own | Q(pk__in=parties)
+        return Scope(Q())
+    return Scope(own, TicketParty.objects.for_actor(actor, VIEW_STATISTICS).values("ticket_id"))
+
+
+def statistics_q(actor: Actor) -> Q:
+    """The tickets whose figures the actor may see (an empty Q: all of them)."""
+    return statistics_scope(actor).tickets()
 
 
 # -- filters ------------------------------------------------------------------------------------------
@@ -174,38 +196,6 @@ def repeat_calls(tickets: QuerySet[Ticket], period: Period) -> QuerySet[Ticket]:
     return tickets.filter(_in(period), caller_phone__gt="", category_id__isnull=False).filter(Exists(earlier))
 
 
-def counter_filters() -> dict[str, Q | None]:
-    """The condition of each of `formulas.COUNTERS`; None: every ticket. A repeat call is the stored
-    flag (`actions.tickets.mark_repeat`, the same rule as `repeat_calls`)."""
-    return {
-        "total": None,
-        "dispatched": Q(dispatched_at__isnull=False),
-        "signed_on_time": Q(dispatched_at__isnull=False, signed_on_time=True),
-        "closed": Q(closed_at__isnull=False),
-        "closed_on_time": Q(closed_at__isnull=False, closed_on_time=True),
-        "visited": Q(satisfaction__isnull=False),
-        "resolved": Q(satisfaction__isnull=False, resolved=True),
-        "satisfied": Q(satisfaction__in=formulas.SATISFIED),
-        "returned": Q(returned_count__gt=0),
-        "repeat": Q(is_repeat=True),
-    }
-
-
-PLAIN_COUNTERS = tuple(counter_filters())
-
-
-def _counts(only: Iterable[str] = PLAIN_COUNTERS, *, within: Q | None = None) -> dict[str, Count]:
-    """COUNT(…) FILTER (WHERE …) for each counter, of the tickets `within` when given."""
-    aggregates = {}
-    for name, condition in counter_filters().items():
-        if name not in only:
-            continue
-        if within is not None:
-            condition = within if condition is None else within & condition
-        aggregates[name] = Count("pk", filter=condition) if condition is not None else Count("pk")
-    return aggregates
-
-
 def _row_counts(row: dict[str, Any]) -> Counts:
     return {key: int(row.get(key) or 0) for key in formulas.COUNTERS}
 
@@ -218,6 +208,63 @@ def scoped_tickets(actor: Actor, filters: Filters) -> QuerySet[Ticket]:
 
 def _in(period: Period) -> Q:
     return Q(registered_at__gte=period.start, registered_at__lt=period.end)
+
+
+def _split(period: Period) -> tuple[tuple[date, date] | None, list[Period]]:
+    """The period as its whole calendar months (first and last month's 1st; None: none) and the
+    days before and after them."""
+    after = period.last + timedelta(days=1)
+    first_whole = period.first if period.first.day == 1 else _next_month(period.first.replace(day=1))
+    end_whole = after.replace(day=1)
+    if first_whole >= end_whole:
+        return None, [period]
+    edges = []
+    if period.first < first_whole:
+        edges.append(Period(period.first, first_whole - timedelta(days=1)))
+    if end_whole < after:
+        edges.append(Period(end_whole, period.last))
+    last_whole = (end_whole - timedelta(days=1)).replace(day=1)
+    return (first_whole, last_whole), edges
+
+
+Grouped = dict[tuple[Any, ...], Counts]
+
+
+def _grouped(
+    scope: Scope, filters: Filters, period: Period, by: tuple[str, ...], only: Iterable[str] = PLAIN_COUNTERS
+) -> Grouped:
+    """The counters of the tickets registered in `period`, in the scope and the filters, grouped by
+    the fields `by` (read alike on tickets and tallies). Whole months are summed from the tallies;
+    the days around them, and the tickets reached only through `scope.parties`, are counted from the
+    tickets: at most three grouped queries, none of them over more than two partial months."""
+    only = tuple(only)
+    months, edges = _split(period)
+    parts: list[Iterable[dict[str, Any]]] = []
+    if months is not None:
+        # scope: the actor's data scope (`statistics_scope`), the same filter as on the tickets
+        tallies = TicketTally.objects.filter(
+            scope.own, filters.q(), month__gte=months[0], month__lte=months[1]
+        )
+        parts.append(tallies.values(*by).annotate(**{name: Sum(name) for name in only}).order_by())
+    if edges:
+        days = Q()
+        for edge in edges:
+            days |= _in(edge)
+        # scope: the actor's data scope (`statistics_scope`)
+        tickets = Ticket.objects.filter(scope.own, filters.q(), days)
+        parts.append(tickets.values(*by).annotate(**counter_aggregates(only)).order_by())
+    if scope.parties is not None:
+        # scope: tickets the actor's departments had a hand in, beyond their data scope
+        extra = (
+            Ticket.objects.filter(pk__in=scope.parties).exclude(scope.own).filter(filters.q(), _in(period))
+        )
+        parts.append(extra.values(*by).annotate(**counter_aggregates(only)).order_by())
+    result: Grouped = {}
+    for rows in parts:
+        for row in rows:
+            counts = result.setdefault(tuple(row[name] for name in by), formulas.empty_counts())
+            formulas.add_counts(counts, {name: int(row[name] or 0) for name in only})
+    return result
 
 
 # -- the page -----------------------------------------------------------------------------------------
@@ -263,13 +310,14 @@ class Statistics:
 
 
 def statistics_for(actor: Actor, filters: Filters) -> Statistics:
-    """Every figure of the page (the word cloud aside: `word_sample`), in 6 queries."""
-    tickets = scoped_tickets(actor, filters)
+    """Every figure of the page (the word cloud aside: `word_sample`): about 7 queries for a period of
+    whole months, at most 3 more per breakdown for partial months and the 部门负责人's 协办 tickets."""
+    scope = statistics_scope(actor)
     stats = Statistics(filters)
-    _fill_departments(stats, tickets)
-    _fill_categories(stats, tickets, _category_tree())
-    _fill_regions(stats, tickets)
-    stats.trend = _trend(tickets, filters)
+    _fill_departments(stats, scope)
+    _fill_categories(stats, scope, _category_tree())
+    _fill_regions(stats, scope)
+    stats.trend = _trend(scope, filters)
     return stats
 
 
@@ -277,20 +325,19 @@ def _ordered(rows: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda row: (-row.counts["total"], row.code))
 
 
-def _fill_departments(stats: Statistics, tickets: QuerySet[Ticket]) -> None:
+def _fill_departments(stats: Statistics, scope: Scope) -> None:
     """按承办部门 (the 主办 department of each ticket), and the totals as their sum."""
-    rows = (
-        tickets.filter(_in(stats.period))
-        .values("organization_id", "organization__code", "organization__name", "organization__short_name")
-        .annotate(**_counts())
-        .order_by()
-    )
+    rows = _grouped(scope, stats.filters, stats.period, ("organization_id",))
+    names = {
+        pk: (code, short_name or name)
+        for pk, code, name, short_name in Organization.objects.filter(
+            pk__in=[key[0] for key in rows]
+        ).values_list("pk", "code", "name", "short_name")
+    }
     lines = []
-    for row in rows:
-        counts = _row_counts(row)
+    for (pk,), counts in rows.items():
         formulas.add_counts(stats.totals, counts)
-        name = row["organization__short_name"] or row["organization__name"]
-        lines.append(Row(row["organization__code"], name, counts))
+        lines.append(Row(*names.get(pk, ("", "")), counts))
     stats.departments = _ordered(lines)
 
 
@@ -315,28 +362,24 @@ def _category_tree() -> dict[int, _Category]:
 UNCATEGORISED = ("", "未分类")
 
 
-def _fill_categories(stats: Statistics, tickets: QuerySet[Ticket], tree: dict[int, _Category]) -> None:
+def _fill_categories(stats: Statistics, scope: Scope, tree: dict[int, _Category]) -> None:
     """按诉求分类 (leaves, and top-level categories as the sums of theirs) and the hot and rising
-    topics: one query over this period and the previous one of equal length."""
-    period, previous = stats.period, stats.previous
-    rows = (
-        tickets.filter(registered_at__gte=previous.start, registered_at__lt=period.end)
-        .values("category_id")
-        .annotate(**_counts(within=_in(period)), previous=Count("pk", filter=_in(previous)))
-        .order_by()
-    )
+    topics (this period's tickets against the previous period's of equal length)."""
+    rows = _grouped(scope, stats.filters, stats.period, ("category_id",))
+    before = _grouped(scope, stats.filters, stats.previous, ("category_id",), only=("total",))
     leaves: dict[int | None, Counts] = {}
     topics = []
-    for row in rows:
-        pk = row["category_id"]
-        counts = _row_counts(row)
+    for key in rows.keys() | before.keys():
+        pk = key[0]
+        counts = rows.get(key, formulas.empty_counts())
         node = tree.get(pk) if pk is not None else None
         if counts["total"]:
             leaves[pk if node is not None else None] = counts
         if node is not None:
             parent = tree.get(node.parent_id) if node.parent_id is not None else None
+            previous = before.get(key, {}).get("total", 0)
             topics.append(
-                Topic(node.code, node.name, parent.name if parent else "", counts["total"], row["previous"])
+                Topic(node.code, node.name, parent.name if parent else "", counts["total"], previous)
             )
     stats.hot = formulas.hot_topics(topics)
     stats.rising = formulas.rising_topics(topics)
@@ -361,15 +404,14 @@ def _fill_categories(stats: Statistics, tickets: QuerySet[Ticket], tree: dict[in
     )
 
 
-def _fill_regions(stats: Statistics, tickets: QuerySet[Ticket]) -> None:
+def _fill_regions(stats: Statistics, scope: Scope) -> None:
     """按区县 (a ticket counts for the district its region lies in; 市本级 for the city itself) and the
-    map's communities: one query by region, one for the regions' and the districts' names. (Grouping
-    by the joined names instead makes PostgreSQL expect as many groups as tickets and sort them.)"""
-    rows = list(tickets.filter(_in(stats.period)).values("region_id").annotate(**_counts()).order_by())
+    map's communities: the counts by region, then one query for the regions' and the districts' names."""
+    rows = _grouped(scope, stats.filters, stats.period, ("region_id",))
     regions = {
         pk: (code, name, level, path)
         for pk, code, name, level, path in Region.objects.filter(
-            Q(pk__in=[row["region_id"] for row in rows]) | Q(level=Region.Level.DISTRICT)
+            Q(pk__in=[key[0] for key in rows]) | Q(level=Region.Level.DISTRICT)
         ).values_list("pk", "code", "name", "level", "path")
     }
     districts = sorted(
@@ -377,9 +419,8 @@ def _fill_regions(stats: Statistics, tickets: QuerySet[Ticket]) -> None:
     )
     by_district: dict[tuple[str, str], Counts] = {}
     areas = []
-    for row in rows:
-        counts = _row_counts(row)
-        code, name, level, path = regions.get(row["region_id"], ("", "", "", ""))
+    for (pk,), counts in rows.items():
+        code, name, level, path = regions.get(pk, ("", "", "", ""))
         district = next(((c, n) for prefix, c, n in districts if path.startswith(prefix)), ("", "市本级"))
         formulas.add_counts(by_district.setdefault(district, formulas.empty_counts()), counts)
         areas.append((code, name, level, counts["total"]))
@@ -395,31 +436,27 @@ def _fill_regions(stats: Statistics, tickets: QuerySet[Ticket]) -> None:
 TREND_COUNTERS = ("total", "closed", "closed_on_time", "visited", "satisfied")
 
 
-def _trend(tickets: QuerySet[Ticket], filters: Filters) -> list[TrendPoint]:
-    """Tickets, 按时办结率 and 满意率 of each of the 12 months up to the period's last month.
-
-    One query: a UNION ALL of one aggregate per month. Each part is a range scan of
-    `hotline_ticket_period_idx` with no sort (PostgreSQL runs them as a parallel append); grouping
-    by the truncated month instead makes it expect as many months as tickets and sort the whole
-    year, three times slower on a million tickets. Nothing is cached: a past month still moves with
-    late closures and call-backs, and a cache key would have to carry the actor's whole scope."""
+def _trend(scope: Scope, filters: Filters) -> list[TrendPoint]:
+    """Tickets, 按时办结率 and 满意率 of each of the 12 months up to the period's last month: the
+    months' tallies, plus the tickets reached only through `scope.parties` (counted by month)."""
     months = filters.period.trend_months()
-    parts = [
-        tickets.filter(
-            registered_at__gte=_local_midnight(first),
-            registered_at__lt=_local_midnight(_next_month(first)),
-        )
-        .annotate(month=Value(f"{first:%Y-%m}"))
-        .values("month")
-        .annotate(**_counts(TREND_COUNTERS))
-        .order_by()
-        for first in months
-    ]
-    rows = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    fresh = {row["month"]: _row_counts(row) for row in rows}
+    fresh: dict[date, Counts] = {}
+    # scope: the actor's data scope (`statistics_scope`), the same filter as on the tickets
+    tallies = TicketTally.objects.filter(scope.own, filters.q(), month__gte=months[0], month__lte=months[-1])
+    for row in tallies.values("month").annotate(**{name: Sum(name) for name in TREND_COUNTERS}).order_by():
+        formulas.add_counts(fresh.setdefault(row["month"], formulas.empty_counts()), _row_counts(row))
+    if scope.parties is not None:
+        span = Period(months[0], _next_month(months[-1]) - timedelta(days=1))
+        # scope: tickets the actor's departments had a hand in, beyond their data scope
+        extra = Ticket.objects.filter(pk__in=scope.parties).exclude(scope.own).filter(filters.q(), _in(span))
+        by_month = extra.annotate(month=TruncMonth("registered_at")).values("month")
+        for row in by_month.annotate(**counter_aggregates(TREND_COUNTERS)).order_by():
+            formulas.add_counts(
+                fresh.setdefault(month_of(row["month"]), formulas.empty_counts()), _row_counts(row)
+            )
     points = []
     for first in months:
-        counts = fresh.get(f"{first:%Y-%m}", formulas.empty_counts())
+        counts = fresh.get(first, formulas.empty_counts())
         points.append(
             TrendPoint(
                 f"{first:%Y-%m}",

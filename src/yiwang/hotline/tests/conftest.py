@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,6 +11,7 @@ import pytest
 
 from yiwang.core.models import Organization, Region
 from yiwang.core.tests.factories import OrganizationFactory, RegionFactory
+from yiwang.hotline import tallies
 from yiwang.hotline.models import DispatchCatalog, TicketCategory
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import DataScope, User
@@ -39,7 +41,9 @@ def category(code: str, name: str, parent: TicketCategory | None = None, **extra
 
 
 @pytest.fixture
-def hotline_city(db, settings) -> HotlineCity:
+def hotline_city(db, settings) -> Iterator[HotlineCity]:
+    """The city; at the end of the test the monthly counts must equal a recount of the tickets,
+    whatever the test did to them (hotline.tallies follows every write)."""
     definitions_load(actor=Actor.system())
     city = RegionFactory(code="329900", name="示范市", level=Region.Level.CITY)
     east = RegionFactory(code="329902", name="东湖区", parent=city)
@@ -103,7 +107,7 @@ def hotline_city(db, settings) -> HotlineCity:
         "citizen": CitizenFactory(display_name="王小明", phone="13800000001"),
         "other_citizen": CitizenFactory(display_name="李四", phone="13800000002"),
     }
-    return HotlineCity(
+    yield HotlineCity(
         regions={"city": city, "east": east, "west": west, "street": street},
         orgs=orgs,
         categories={
@@ -114,3 +118,4 @@ def hotline_city(db, settings) -> HotlineCity:
         },
         users=users,
     )
+    assert tallies.differences() == [], "热线月度计数与工单不一致"
