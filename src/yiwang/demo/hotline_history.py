@@ -56,7 +56,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.contenttypes.models import ContentType
 from django.core.management.color import no_style
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
-from django.db.models import Exists, F, Max, OuterRef, Q
+from django.db.models import Exists, F, Max
 from django.utils import timezone
 
 from yiwang.core.calendar import get_calendar
@@ -896,25 +896,15 @@ def write_history(
 
 
 def _mark_repeats(pks: Sequence[int]) -> None:
-    """重复来电, as `mark_repeat` leaves it after 受理 and the last 派单: an earlier ticket of the same
-    number and category within the window before. One UPDATE per batch (the rows are all in)."""
+    """重复来电, as `mark_repeat` leaves it after 受理 and the last 派单 (the same `earlier_call`), one
+    UPDATE per batch (the rows are all in)."""
+    from yiwang.hotline.actions.tickets import earlier_call
     from yiwang.hotline.models import Ticket
-    from yiwang.hotline.statistics import REPEAT_WINDOW
 
-    earlier = (
-        Ticket.objects.filter(
-            caller_phone=OuterRef("caller_phone"),
-            category_id=OuterRef("category_id"),
-            registered_at__gte=OuterRef("registered_at") - REPEAT_WINDOW,
-            registered_at__lte=OuterRef("registered_at"),
-        )
-        .filter(Q(registered_at__lt=OuterRef("registered_at")) | Q(pk__lt=OuterRef("pk")))
-        .exclude(pk=OuterRef("pk"))
-    )
     for start in range(0, len(pks), 500):
         Ticket.objects.filter(pk__in=pks[start : start + 500], category__isnull=False).exclude(
             caller_phone=""
-        ).update(is_repeat=Exists(earlier))
+        ).update(is_repeat=Exists(earlier_call()))
 
 
 def _flush(runs: Sequence[_TicketRun], now: datetime, uses: Counter[int]) -> None:

@@ -52,7 +52,7 @@ SATISFIED = (
 
 def counter_filters() -> dict[str, Q | None]:
     """The condition of each of `COUNTERS`; None: every ticket. A repeat call is the stored
-    flag (`actions.tickets.mark_repeat`, the same rule as `repeat_calls`)."""
+    flag (`actions.tickets.mark_repeat`)."""
     return {
         "total": None,
         "dispatched": Q(dispatched_at__isnull=False),

@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -109,23 +109,29 @@ def service_level(category: TicketCategory | None, urgency: str) -> dict[str, An
     return dict(constants.DEFAULT_SERVICE_LEVELS[(complexity, urgency)])
 
 
+def earlier_call() -> QuerySet[Ticket]:
+    """The earlier call that makes the ticket `OuterRef` points at a repeat call
+    (`hotline.statistics.REPEAT_RULE`): the same number and leaf category, registered in the 30 days
+    before it, or at the same moment but before it. The one definition of the rule in SQL."""
+    return (
+        Ticket.objects.filter(  # scope: a fact about this call; nothing of the other ticket is read
+            caller_phone=OuterRef("caller_phone"),
+            category_id=OuterRef("category_id"),
+            registered_at__gte=OuterRef("registered_at") - REPEAT_WINDOW,
+            registered_at__lte=OuterRef("registered_at"),
+        )
+        .filter(Q(registered_at__lt=OuterRef("registered_at")) | Q(pk__lt=OuterRef("pk")))
+        .exclude(pk=OuterRef("pk"))
+    )
+
+
 def mark_repeat(ticket: Ticket) -> bool:
-    """Store whether the ticket is a repeat call (`hotline.statistics.REPEAT_RULE`): an earlier ticket
-    of the same number and leaf category within the 30 days before it. Called where the number or the
+    """Store whether the ticket is a repeat call (`earlier_call`). Called where the number or the
     category is set (受理, 派单)."""
     repeat = False
     if ticket.caller_phone and ticket.category_id is not None:
-        repeat = (
-            Ticket.objects.filter(  # scope: a fact about this call; nothing of the other ticket is read
-                caller_phone=ticket.caller_phone,
-                category_id=ticket.category_id,
-                registered_at__gte=ticket.registered_at - REPEAT_WINDOW,
-                registered_at__lte=ticket.registered_at,
-            )
-            .filter(Q(registered_at__lt=ticket.registered_at) | Q(pk__lt=ticket.pk))
-            .exclude(pk=ticket.pk)
-            .exists()
-        )
+        # scope: the ticket being written
+        repeat = Ticket.objects.filter(pk=ticket.pk).filter(Exists(earlier_call())).exists()
     if repeat != ticket.is_repeat:
         Ticket.objects.filter(pk=ticket.pk).update(is_repeat=repeat)
         ticket.is_repeat = repeat

@@ -27,7 +27,7 @@ from datetime import date, datetime, time, timedelta
 from math import ceil
 from typing import Any
 
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.db.models.functions import Mod, Substr, TruncMonth
 from django.utils import timezone
 
@@ -172,28 +172,6 @@ def filter_choices() -> FilterChoices:
 
 
 # -- counting -----------------------------------------------------------------------------------------
-
-
-def repeat_calls(tickets: QuerySet[Ticket], period: Period) -> QuerySet[Ticket]:
-    """The tickets of the period that are repeat calls (`formulas.REPEAT_RULE`): another
-    ticket of the same number and leaf category registered in the 30 days before it, or at the same
-    moment but before it. The earlier call is looked for among all tickets, unscoped: being a repeat
-    call is a fact about this ticket, and only counts leave.
-
-    The earlier call's constant bounds (30 days before the period to its end) are implied by the
-    correlated ones; they let PostgreSQL answer with one hash semi-join of the period's tickets with
-    those two months' instead of an index probe per ticket (5× faster on a million tickets)."""
-    # scope: the earlier call is only tested for; no row of it is read out
-    earlier = Ticket.objects.filter(
-        Q(registered_at__gte=period.start - formulas.REPEAT_WINDOW) & Q(registered_at__lt=period.end),
-        caller_phone=OuterRef("caller_phone"),
-        category_id=OuterRef("category_id"),
-    ).filter(
-        Q(registered_at__gte=OuterRef("registered_at") - formulas.REPEAT_WINDOW)
-        & Q(registered_at__lte=OuterRef("registered_at")),
-        Q(registered_at__lt=OuterRef("registered_at")) | Q(pk__lt=OuterRef("pk")),
-    )
-    return tickets.filter(_in(period), caller_phone__gt="", category_id__isnull=False).filter(Exists(earlier))
 
 
 def _row_counts(row: dict[str, Any]) -> Counts:
