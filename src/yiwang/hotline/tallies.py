@@ -86,7 +86,8 @@ def counter_aggregates(only: Iterable[str] = PLAIN_COUNTERS, *, within: Q | None
             continue
         if within is not None:
             condition = within if condition is None else within & condition
-        aggregates[name] = Count("pk", filter=condition) if condition is not None else Count("pk")
+        # the index's own key, never null: the period index that carries the conditions answers alone
+        aggregates[name] = Count("registered_at", filter=condition)
     return aggregates
 
 

@@ -44,6 +44,7 @@ from yiwang.hotline.tallies import (
     month_of,
 )
 from yiwang.identity.actor import Actor
+from yiwang.identity.models import DataScope
 
 FORBIDDEN_MESSAGE = "您没有查看热线统计的权限"
 
@@ -54,10 +55,10 @@ def can_view_statistics(actor: Actor) -> bool:
 
 @dataclass(frozen=True)
 class Scope:
-    """The tickets whose figures an actor may see, as two disjoint parts: `own`, the data scope — a
+    """The tickets whose figures an actor may see, as two disjoint parts. `own`: the data scope, a
     filter that reads the same on tickets and on tallies (`Ticket` and `TicketTally` share their
-    `scope_lookups`; an empty Q: every ticket) — and `parties`, the ids of the tickets the actor's
-    departments had a hand in (`TicketParty`), counted only where `own` does not already reach."""
+    field names; an empty Q: every ticket). `parties`: the ids of tickets the actor's departments had
+    a hand in (`TicketParty`), counted only where `own` does not already reach."""
 
     own: Q
     parties: QuerySet[TicketParty] | None = None
@@ -66,7 +67,17 @@ class Scope:
         return self.own if self.parties is None else self.own | Q(pk__in=self.parties)
 
 
+# Scopes over departments only: a ticket their current 主办 party reaches is in `own` already.
+DEPARTMENT_SCOPES = frozenset({DataScope.SELF, DataScope.DEPARTMENT, DataScope.DEPARTMENT_TREE})
+
+
 def statistics_scope(actor: Actor) -> Scope:
+    """The data scope over the ticket's 主办 and region, and every ticket a department the actor's
+    scope reaches had a hand in. When the scope is over departments only, the lead parties not
+    returned are left out of `parties`: such a party is the ticket's current 主办 (`actions.tickets`
+    keeps it so: dispatch from 待派单/已退单 only, 退单 marks the party; the test city checks it), so
+    `own` reaches its ticket already — and only 协办 and returned 主办 parties, a few per cent, are
+    looked up ticket by ticket."""
     if not actor.is_authenticated and not actor.is_system:
         raise PermissionDenied("请先登录", code="unauthenticated")
     if not can_view_statistics(actor):
@@ -74,7 +85,10 @@ def statistics_scope(actor: Actor) -> Scope:
     own = scope_q(Ticket, actor, VIEW_STATISTICS)
     if not own:
         return Scope(Q())
-    return Scope(own, TicketParty.objects.for_actor(actor, VIEW_STATISTICS).values("ticket_id"))
+    parties = TicketParty.objects.for_actor(actor, VIEW_STATISTICS)
+    if all(grant.scope in DEPARTMENT_SCOPES for grant in actor.grants_for(VIEW_STATISTICS)):
+        parties = parties.exclude(role=TicketParty.Role.LEAD, returned=False)
+    return Scope(own, parties.values("ticket_id"))
 
 
 def statistics_q(actor: Actor) -> Q:

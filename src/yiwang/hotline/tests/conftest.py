@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.db.models import Count, F
 
 from yiwang.core.models import Organization, Region
 from yiwang.core.tests.factories import OrganizationFactory, RegionFactory
 from yiwang.hotline import tallies
-from yiwang.hotline.models import DispatchCatalog, TicketCategory
+from yiwang.hotline.models import DispatchCatalog, TicketCategory, TicketParty
 from yiwang.identity.actor import Actor
 from yiwang.identity.models import DataScope, User
 from yiwang.identity.tests.factories import CitizenFactory
@@ -119,3 +120,9 @@ def hotline_city(db, settings) -> Iterator[HotlineCity]:
         users=users,
     )
     assert tallies.differences() == [], "热线月度计数与工单不一致"
+    # A ticket's current 主办 is its one lead party not returned (selectors.statistics relies on it).
+    leads = TicketParty.objects.filter(role=TicketParty.Role.LEAD, returned=False)
+    assert not leads.exclude(organization=F("ticket__organization")).exists(), (
+        "主办承办单位与工单主办单位不一致"
+    )
+    assert not leads.values("ticket").annotate(n=Count("pk")).filter(n__gt=1).exists(), "一件工单有两个主办"

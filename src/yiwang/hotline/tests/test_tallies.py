@@ -9,10 +9,12 @@ from datetime import date, timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db.models import F
+from django.db.models import F, Q
 
+from yiwang.core.scoping import scope_q
 from yiwang.hotline import tallies
 from yiwang.hotline.models import Ticket, TicketCategory, TicketParty, TicketTally
+from yiwang.hotline.permissions import VIEW_STATISTICS
 from yiwang.hotline.selectors import statistics as selectors
 from yiwang.hotline.tests.test_statistics import closed, dispatched, ticket, visited
 from yiwang.identity.actor import Actor
@@ -102,8 +104,12 @@ def city_category(code: str):
 
 
 def _counted(actor: Actor, filters: selectors.Filters, period) -> dict[str, int]:
-    """The counters straight from the tickets (the definition the tallies must add up to)."""
-    tickets = Ticket.objects.filter(selectors.statistics_q(actor), filters.q(), selectors._in(period))
+    """The counters straight from the tickets (the definition the tallies must add up to): the
+    tickets in the actor's data scope or with any party of theirs."""
+    reach = scope_q(Ticket, actor, VIEW_STATISTICS)
+    if reach:
+        reach |= Q(pk__in=TicketParty.objects.for_actor(actor, VIEW_STATISTICS).values("ticket_id"))
+    tickets = Ticket.objects.filter(reach, filters.q(), selectors._in(period))
     return {name: int(value) for name, value in tickets.aggregate(**selectors.counter_aggregates()).items()}
 
 
@@ -120,6 +126,9 @@ def test_the_figures_summed_from_tallies_equal_a_count_of_the_tickets(hotline_ci
                 created_at=t.registered_at,
             )
     head = Actor.for_user(staff(city.orgs["eco"], roles=["department_head"], scope=DataScope.DEPARTMENT))
+    district = Actor.for_user(
+        staff(city.orgs["east_urban"], roles=["department_head"], scope=DataScope.REGION)
+    )
     cases = [
         {"month": "2026-10"},
         {"date_from": "2026-09-15", "date_to": "2026-11-20"},  # October whole, September and November in part
@@ -128,7 +137,7 @@ def test_the_figures_summed_from_tallies_equal_a_count_of_the_tickets(hotline_ci
         {"date_from": "2026-08-25", "date_to": "2026-11-30", "region": "329902"},
         {"month": "2026-09", "organization": str(city.orgs["urban"].pk)},
     ]
-    for actor in (city.actor("dispatcher"), head):
+    for actor in (city.actor("dispatcher"), head, district):
         for case in cases:
             filters = selectors.filters_of(**case)
             stats = selectors.statistics_for(actor, filters)
@@ -149,17 +158,24 @@ def test_the_figures_summed_from_tallies_equal_a_count_of_the_tickets(hotline_ci
                 assert topic.current == _counted(actor, leaf, filters.period)["total"], (actor, case, topic)
 
 
-def test_a_department_head_counts_their_joint_tickets_once(hotline_city):
+def test_a_department_head_counts_their_joint_and_former_tickets_once(hotline_city):
     city = hotline_city
+    urban, eco = city.orgs["urban"], city.orgs["eco"]
+    parties: list[tuple[Ticket, object, str, bool]] = []
     own = ticket(city, "2026-11-02 09:00", org="eco", category="construction")
+    parties += [(own, eco, TicketParty.Role.LEAD, False), (own, urban, TicketParty.Role.ASSIST, False)]
     joint = ticket(city, "2026-11-03 09:00", org="urban")
-    ticket(city, "2026-11-04 09:00", org="urban")  # not theirs
-    for t in (own, joint):  # a party row on their own ticket must not count it twice
+    parties += [(joint, urban, TicketParty.Role.LEAD, False), (joint, eco, TicketParty.Role.ASSIST, False)]
+    moved = ticket(city, "2026-11-04 09:00", org="urban")  # returned by 生态环境局, re-dispatched
+    parties += [(moved, eco, TicketParty.Role.LEAD, True), (moved, urban, TicketParty.Role.LEAD, False)]
+    other = ticket(city, "2026-11-05 09:00", org="urban")  # never theirs
+    parties += [(other, urban, TicketParty.Role.LEAD, False)]
+    for t, org, role, returned in parties:
         TicketParty.objects.create(
-            ticket=t, organization=city.orgs["eco"], role=TicketParty.Role.ASSIST, created_at=t.registered_at
+            ticket=t, organization=org, role=role, returned=returned, created_at=t.registered_at
         )
-    head = Actor.for_user(staff(city.orgs["eco"], roles=["department_head"], scope=DataScope.DEPARTMENT))
+    head = Actor.for_user(staff(eco, roles=["department_head"], scope=DataScope.DEPARTMENT))
     stats = selectors.statistics_for(head, selectors.filters_of(month="2026-11"))
-    assert stats.totals["total"] == 2
-    assert {row.code: row.counts["total"] for row in stats.departments} == {"city-eco": 1, "city-urban": 1}
-    assert stats.trend[-1].total == 2
+    assert stats.totals["total"] == 3
+    assert {row.code: row.counts["total"] for row in stats.departments} == {"city-eco": 1, "city-urban": 2}
+    assert stats.trend[-1].total == 3
