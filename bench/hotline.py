@@ -59,7 +59,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections import Counter, deque
@@ -85,6 +84,7 @@ from bench.services_http import (  # noqa: E402
     HOST,
     BenchError,
     Client,
+    concurrent_phase,
     stop_server,
     summary,
     wait_ready,
@@ -493,43 +493,8 @@ def phase(senders: list[Sender], path: str, each: int) -> tuple[list[float], flo
     for sender in senders:  # untimed: the sync worker closed the previous connection
         if sender.client.conn.sock is not None:
             sender.client.reconnect()
-    latencies: list[list[float]] = [[] for _ in senders]
-    errors: list[str] = []
-    stop = threading.Event()
-    barrier = threading.Barrier(len(senders) + 1, timeout=REQUEST_TIMEOUT)
-
-    def run(index: int, sender: Sender) -> None:
-        try:
-            barrier.wait()
-            for _ in range(each):
-                if stop.is_set():
-                    return
-                started = time.perf_counter()
-                status, data = sender.post(path)
-                latencies[index].append(time.perf_counter() - started)
-                if status != 201:
-                    errors.append(f"{path} answered {status}: {data[:300].decode(errors='replace')}")
-                    stop.set()
-                    return
-        except Exception as exc:  # reported below, the run stops
-            errors.append(f"{path}: {exc!r}")
-            stop.set()
-
-    threads = [threading.Thread(target=run, args=(i, s), daemon=True) for i, s in enumerate(senders)]
-    for thread in threads:
-        thread.start()
-    barrier.wait()
-    started = time.perf_counter()
-    deadline = time.monotonic() + PHASE_TIMEOUT
-    for thread in threads:
-        thread.join(timeout=max(deadline - time.monotonic(), 0.1))
-    seconds = time.perf_counter() - started
-    if any(thread.is_alive() for thread in threads):
-        stop.set()
-        raise BenchError(f"{path}: the phase did not finish within {PHASE_TIMEOUT:.0f} s")
-    if errors:
-        raise BenchError(f"aborted: {errors[0]}")
-    return [value for values in latencies for value in values], seconds
+    sends = [partial(sender.post, path) for sender in senders]
+    return concurrent_phase(sends, path, each, request_timeout=REQUEST_TIMEOUT, phase_timeout=PHASE_TIMEOUT)
 
 
 INTAKE_PATHS = {"intake": "/api/v1/hotline/tickets", "bare": "/bench/bare-ticket"}

@@ -63,6 +63,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -291,40 +293,55 @@ def phase(clients: list[Client], path: str, item_code: str, each: int) -> tuple[
     for client in clients:  # untimed: a kept-alive connection the server may have dropped while idle
         if client.conn.sock is not None:
             client.reconnect()
-    latencies: list[list[float]] = [[] for _ in clients]
+    return concurrent_phase(
+        [partial(post_submission, client, path, item_code) for client in clients], path, each
+    )
+
+
+def concurrent_phase(
+    sends: Sequence[Callable[[], tuple[int, bytes]]],
+    label: str,
+    each: int,
+    *,
+    request_timeout: float = REQUEST_TIMEOUT,
+    phase_timeout: float = PHASE_TIMEOUT,
+) -> tuple[list[float], float]:
+    """Each of `sends` (one per client thread) is called `each` times, all threads released at once;
+    every answer must be 201. Returns the latencies and the wall time; BenchError on a failure."""
+    latencies: list[list[float]] = [[] for _ in sends]
     errors: list[str] = []
     stop = threading.Event()
-    barrier = threading.Barrier(len(clients) + 1, timeout=REQUEST_TIMEOUT)
+    barrier = threading.Barrier(len(sends) + 1, timeout=request_timeout)
 
-    def run(index: int, client: Client) -> None:
+    def run(index: int, send: Callable[[], tuple[int, bytes]]) -> None:
         try:
             barrier.wait()
             for _ in range(each):
                 if stop.is_set():
                     return
                 started = time.perf_counter()
-                status, data = post_submission(client, path, item_code)
+                status, data = send()
                 latencies[index].append(time.perf_counter() - started)
                 if status != 201:
-                    errors.append(f"{path} answered {status}: {data[:300].decode(errors='replace')}")
+                    errors.append(f"{label} answered {status}: {data[:300].decode(errors='replace')}")
                     stop.set()
                     return
         except Exception as exc:  # reported below, the run stops
-            errors.append(f"{path}: {exc!r}")
+            errors.append(f"{label}: {exc!r}")
             stop.set()
 
-    threads = [threading.Thread(target=run, args=(i, c), daemon=True) for i, c in enumerate(clients)]
+    threads = [threading.Thread(target=run, args=(i, send), daemon=True) for i, send in enumerate(sends)]
     for thread in threads:
         thread.start()
     barrier.wait()
     started = time.perf_counter()
-    deadline = time.monotonic() + PHASE_TIMEOUT
+    deadline = time.monotonic() + phase_timeout
     for thread in threads:
         thread.join(timeout=max(deadline - time.monotonic(), 0.1))
     seconds = time.perf_counter() - started
     if any(thread.is_alive() for thread in threads):
         stop.set()
-        raise BenchError(f"{path}: the phase did not finish within {PHASE_TIMEOUT:.0f} s")
+        raise BenchError(f"{label}: the phase did not finish within {phase_timeout:.0f} s")
     if errors:
         raise BenchError(f"aborted: {errors[0]}")
     return [value for values in latencies for value in values], seconds

@@ -417,6 +417,10 @@ class TicketTally(models.Model):
         return f"{self.month:%Y-%m} · {self.total}"
 
 
+# Every party of a ticket but its current 主办 (its one lead party not returned).
+NOT_CURRENT_LEAD = Q(role="assist") | Q(returned=True)
+
+
 class TicketParty(models.Model):
     """A department with a hand in a ticket: the 主办 it was dispatched to, or a 协办 of a joint
     handling (with its child instance). A department reaches a ticket through its parties."""
@@ -447,7 +451,13 @@ class TicketParty(models.Model):
         verbose_name = _("工单承办单位")
         verbose_name_plural = _("工单承办单位")
         ordering = ["ticket", "created_at", "id"]
-        indexes = [models.Index(fields=["organization", "ticket"], name="hotline_party_org_idx")]
+        indexes = [
+            models.Index(fields=["organization", "ticket"], name="hotline_party_org_idx"),
+            # a department's 协办 and returned parties (热线统计 of a 部门负责人)
+            models.Index(
+                fields=["organization", "ticket"], condition=NOT_CURRENT_LEAD, name="hotline_party_hand_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.ticket} · {self.organization}（{self.get_role_display()}）"

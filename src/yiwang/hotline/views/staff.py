@@ -5,6 +5,7 @@ become Chinese messages on the page."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -12,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from yiwang.core.calendar import get_calendar
 from yiwang.core.errors import DomainError
 from yiwang.hotline import classification
 from yiwang.hotline.actions.tickets import dispatch_plan
+from yiwang.hotline.constants import auto_dispatch_confidence
 from yiwang.hotline.handoff import handoff_targets
 from yiwang.hotline.models import Ticket
 from yiwang.hotline.operations import TICKET_OPERATIONS
@@ -168,7 +170,7 @@ def _dispatch_context(ticket: Ticket) -> dict[str, Any]:
     for suggestion in suggestions:
         lead, assists = dispatch_plan(suggestion.category, ticket.region)
         plans.append({"suggestion": suggestion, "lead": lead, "assists": assists})
-    confident = bool(suggestions) and suggestions[0].confidence >= classification_threshold()
+    confident = bool(suggestions) and suggestions[0].confidence >= auto_dispatch_confidence()
     return {
         "suggestions": plans,
         "confident": confident,
@@ -176,12 +178,6 @@ def _dispatch_context(ticket: Ticket) -> dict[str, Any]:
         "leaf_categories": catalog_selectors.leaf_categories(),
         "organizations": catalog_selectors.handling_organizations(),
     }
-
-
-def classification_threshold() -> float:
-    from yiwang.hotline.constants import auto_dispatch_confidence
-
-    return auto_dispatch_confidence()
 
 
 def ticket(request: HttpRequest, uid: UUID) -> HttpResponse:
@@ -209,14 +205,9 @@ def ticket_act(request: HttpRequest, uid: UUID) -> HttpResponse:
         return redirect("hotline:ticket", uid=ticket.uid)
     messages.success(request, f"{success}：{ticket.ticket_no}")
     if request.POST.get("next") == "queue":
-        return redirect(f"{_queue_url()}?queue={request.POST.get('queue', 'registered')}")
+        query = urlencode({"queue": request.POST.get("queue", "registered")[:20]})
+        return redirect(f"{reverse('hotline:tickets')}?{query}")
     return redirect("hotline:ticket", uid=ticket.uid)
-
-
-def _queue_url() -> str:
-    from django.urls import reverse
-
-    return reverse("hotline:tickets")
 
 
 @require_POST
