@@ -592,11 +592,13 @@ def settle(calendar: WorkCalendar, definition: Definition, position: Position, n
 def due_escalations(
     calendar: WorkCalendar, now: datetime, rules: tuple[Escalation, ...], clock: Clock
 ) -> list[Escalation]:
-    """The rules of one clock whose trigger has been reached at `now`."""
+    """The rules of one clock whose trigger has been reached at `now`. A warning (即将超期) is due
+    only before the deadline: a timer that first sees the item after it tells the overdue rules,
+    not that the item is about to be late."""
     due = []
     for rule in rules:
         if (rule.after == "overdue" and clock.is_overdue(now)) or (
-            rule.after == "warning" and clock.is_warning(calendar, now)
+            rule.after == "warning" and clock.is_warning(calendar, now) and not clock.is_overdue(now)
         ):
             due.append(rule)
     return due
@@ -605,4 +607,6 @@ def due_escalations(
 def trigger_moment(calendar: WorkCalendar, now: datetime, rule: Escalation, clock: Clock) -> datetime | None:
     if rule.after == "overdue":
         return clock.deadline
+    if clock.is_overdue(now):  # past the deadline a warning never falls due
+        return None
     return clock.warning_moment(calendar, now)

@@ -6,6 +6,7 @@ supervisor can answer it with a 督办意见."""
 from __future__ import annotations
 
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
@@ -42,7 +43,11 @@ def test_an_overdue_ticket_climbs_the_chain_one_notice_at_a_time(ticket_in_handl
     assert ticket.state_deadline is None
     assert ticket.deadline == at("2026-11-09 17:30")
 
-    tick(now=at("2026-11-09 17:31"))  # overdue: the officer is told (and the head of the earlier warning)
+    ticket.refresh_from_db()
+    assert ticket.warning_at < ticket.deadline
+    tick(now=ticket.warning_at + timedelta(minutes=1))  # 即将超期: the department head is warned
+    assert _received() == Counter({("住建局长", "workflow.escalation_warning"): 1})
+    tick(now=at("2026-11-09 17:31"))  # overdue: the officer is told
     assert _received() == Counter(
         {("李办理", "workflow.overdue"): 1, ("住建局长", "workflow.escalation_warning"): 1}
     )
@@ -87,6 +92,9 @@ def test_a_late_timer_sends_each_level_once_not_every_missed_repeat(ticket_in_ha
     received = _received()
     assert received[("李办理", "workflow.overdue")] == 1  # no burst of missed 2-hourly repeats
     assert received[("住建局长", "workflow.escalation")] == 1
+    # first seen after the deadline: nobody is told it is about to be late
+    assert received[("住建局长", "workflow.escalation_warning")] == 0
+    assert not Escalation.objects.filter(kind="warning").exists()
 
 
 def test_a_supervisor_follows_the_link_and_urges_the_officer(ticket_in_handling, city, client):
