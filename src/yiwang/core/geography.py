@@ -102,19 +102,31 @@ def locate(longitude: float, latitude: float) -> Location | None:
     when no region of the city contains it. When a community is found, only its own grids are
     considered; when only a grid covers the point (its community has no boundary), the grid's
     community is the region. Inactive grids are ignored."""
-    point = shapely.geometry.Point(_coordinate(longitude, latitude))
+    region, grid_area = _areas_at(_current_index(), longitude, latitude)
+    # A row deleted since the trees were read is simply not found (the next call rebuilds them).
+    grid = Grid.objects.select_related("community").filter(pk=grid_area.pk).first() if grid_area else None
+    if grid is not None:
+        return Location(region=grid.community, grid=grid)
+    found = Region.objects.filter(pk=region.pk).first() if region is not None else None
+    return Location(region=found, grid=None) if found is not None else None
+
+
+def grids_at(points: Iterable[tuple[float, float]]) -> list[int | None]:
+    """The id of the grid `locate` finds for each (longitude, latitude), from one read of the trees
+    and no query per point (for bulk writers)."""
     index = _current_index()
+    return [(grid.pk if (grid := _areas_at(index, lon, lat)[1]) else None) for lon, lat in points]
+
+
+def _areas_at(index: _Index, longitude: float, latitude: float) -> tuple[_Area | None, _Area | None]:
+    """The deepest region containing the point and its grid (`locate`'s rule)."""
+    point = shapely.geometry.Point(_coordinate(longitude, latitude))
     regions = index.regions.covering(point)
     region = regions[0] if regions else None
     grids = index.grids.covering(point)
     if region is not None and region.depth == _DEPTH[Region.Level.COMMUNITY]:
         grids = [grid for grid in grids if grid.community_id == region.pk]
-    # A row deleted since the trees were read is simply not found (the next call rebuilds them).
-    grid = Grid.objects.select_related("community").filter(pk=grids[0].pk).first() if grids else None
-    if grid is not None:
-        return Location(region=grid.community, grid=grid)
-    found = Region.objects.filter(pk=region.pk).first() if region is not None else None
-    return Location(region=found, grid=None) if found is not None else None
+    return region, (grids[0] if grids else None)
 
 
 def region_geojson(level: str, *, within: Region | None = None) -> dict[str, Any]:

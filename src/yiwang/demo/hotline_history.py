@@ -298,6 +298,7 @@ class _Engine:
         from yiwang.workflow.models import ProcessDefinition
 
         published = ProcessDefinition.Status.PUBLISHED
+        self.grids: dict[int, int | None] = {}  # plan index → grid (`_grids`)
         self.calendar = get_calendar()
         self.definition = ProcessDefinition.objects.get(code=DEFINITION, status=published)
         self.joint = ProcessDefinition.objects.get(code=JOINT_DEFINITION, status=published)
@@ -544,7 +545,7 @@ class _TicketRun:
             caller_name=plan.caller_name, caller_phone=plan.caller_phone, confidential=plan.confidential,
             caller_user_id=None, person_id=None, address=plan.address,
             longitude=plan.point[0] if plan.point else None, latitude=plan.point[1] if plan.point else None,
-            region_id=self.region.pk, category_id=category.pk if category else None,
+            region_id=self.region.pk, grid_id=e.grids.get(plan.index), category_id=category.pk if category else None,
             suggested_category_id=suggested.pk if suggested else None,
             suggested_confidence=plan.confidence if suggested is not None else None,
             organization_id=cast.center.pk, status="registered", process_instance_id=instance_id,
@@ -865,6 +866,7 @@ def write_history(
         rng = random.Random(f"{seed}:{plan.key}")
         bits[plan.index] = [rng.getrandbits(128) for _ in range(6)]
     e = _Engine(cast)
+    e.grids = _grids(todo, e.regions)
     numbers, counters = _numbers(todo)
     # Primary keys given here (the rows that hang off a ticket name it); the sequence is reset after.
     first = (Ticket.objects.aggregate(last=Max("pk"))["last"] or 0) + 1
@@ -893,6 +895,22 @@ def write_history(
             TicketSequence.objects.filter(day=day).update(last_number=last)
     tallies.rebuild()  # the rows went in beside the manager: the monthly counts from them
     return len(todo)
+
+
+def _grids(todo: Sequence[Plan], regions: dict[str, Region]) -> dict[int, int | None]:
+    """The grid of each planned point, as `ticket_register` resolves it (`_place`): the grid the point
+    lies in when it is within the ticket's region — from one read of the map, not a query per point."""
+    from yiwang.core import geography
+    from yiwang.core.models import Grid
+
+    located = [plan for plan in todo if plan.point]
+    found = geography.grids_at(plan.point for plan in located if plan.point)
+    communities = dict(Grid.objects.values_list("pk", "community__path"))
+    return {
+        plan.index: grid
+        for plan, grid in zip(located, found, strict=True)
+        if grid is not None and communities.get(grid, "").startswith(regions[plan.region].path)
+    }
 
 
 def _mark_repeats(pks: Sequence[int]) -> None:

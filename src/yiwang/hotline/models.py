@@ -12,7 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yiwang.core.models import Organization, Person, Region, TimeStampedModel, TreePathMixin
+from yiwang.core.models import Grid, Organization, Person, Region, TimeStampedModel, TreePathMixin
 from yiwang.core.scoping import ScopedManager, ScopedQuerySet
 
 
@@ -233,6 +233,15 @@ class Ticket(TimeStampedModel):
     longitude = models.FloatField(_("经度"), null=True, blank=True)
     latitude = models.FloatField(_("纬度"), null=True, blank=True)
     region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.PROTECT, related_name="+")
+    grid = models.ForeignKey(
+        Grid,
+        verbose_name=_("所属网格"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("由事发地点定位（core.geography.locate）；只登记了地址的工单没有网格"),
+    )
     category = models.ForeignKey(
         TicketCategory,
         verbose_name=_("诉求分类"),
@@ -340,6 +349,7 @@ class Ticket(TimeStampedModel):
                     "organization",
                     "category",
                     "region",
+                    "grid",
                     "kind",
                     "dispatched_at",
                     "signed_on_time",
@@ -373,7 +383,7 @@ class Ticket(TimeStampedModel):
 
 class TicketTally(models.Model):
     """热线月度计数: the KPI counters (`hotline.statistics.COUNTERS`) of the tickets registered in one
-    month (local time), per 主办单位, 分类, 区划 and 诉求类型 — what the 热线统计 page sums instead of
+    month (local time), per 主办单位, 分类, 区划, 网格 and 诉求类型 — what the 热线统计 page sums instead of
     scanning a million tickets. Kept in step by every write of a ticket (`hotline.tallies`), rebuilt
     from the tickets after a bulk load (`yiwang hotline tally`). Seen through the same data scope as
     the tickets (the same `scope_lookups`)."""
@@ -388,6 +398,9 @@ class TicketTally(models.Model):
         TicketCategory, verbose_name=_("诉求分类"), null=True, on_delete=models.CASCADE, related_name="+"
     )
     region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.CASCADE, related_name="+")
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("所属网格"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
     kind = models.CharField(_("诉求类型"), max_length=16, choices=Ticket.Kind.choices)
     total = models.IntegerField(_("受理"), default=0)
     dispatched = models.IntegerField(_("已派单"), default=0)
@@ -407,7 +420,7 @@ class TicketTally(models.Model):
         verbose_name_plural = _("热线月度计数")
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "organization", "category", "region", "kind"],
+                fields=["month", "organization", "category", "region", "grid", "kind"],
                 name="hotline_tally_unique",
                 nulls_distinct=False,
             )

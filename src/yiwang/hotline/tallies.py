@@ -2,8 +2,8 @@
 
 The 热线统计 page over a year of a large city's tickets cannot scan them on every view (a million
 rows: over a second on PostgreSQL, decision 0015). Every counter is a count of tickets, and a ticket
-counts once, in the month it was registered, under its 主办单位, 分类, 区划 and 诉求类型 (the tally's
-key): so the month's figures are the sum of its tallies, filtered and scoped like the tickets.
+counts once, in the month it was registered, under its 主办单位, 分类, 区划, 网格 and 诉求类型 (the
+tally's key): so the month's figures are the sum of its tallies, filtered and scoped like the tickets.
 
 How the tallies follow: every write of a ticket goes through `Ticket.save` or `TicketQuerySet.update`,
 which call `following` / `following_save` when a counted field may change. They read the rows'
@@ -98,6 +98,7 @@ COUNTED_FIELDS = frozenset(
         "organization",
         "category",
         "region",
+        "grid",
         "kind",
         "dispatched_at",
         "signed_on_time",
@@ -109,8 +110,8 @@ COUNTED_FIELDS = frozenset(
         "is_repeat",
     }
 )
-KEY = ("month", "organization_id", "category_id", "region_id", "kind")
-Key = tuple[date, int, int | None, int, str]
+KEY = ("month", "organization_id", "category_id", "region_id", "grid_id", "kind")
+Key = tuple[date, int, int | None, int, int | None, str]
 
 
 def touches_counts(fields: Iterable[str]) -> bool:
@@ -126,11 +127,7 @@ def month_of(moment: datetime | date) -> date:
 
 def _snapshot(tickets: QuerySet[Any]) -> dict[int, tuple[Key, dict[str, int]]]:
     """Each ticket's key and counters (0 or 1 each), by primary key."""
-    rows = (
-        tickets.values("pk", "registered_at", "organization_id", "category_id", "region_id", "kind")
-        .annotate(**counter_flags())
-        .order_by()
-    )
+    rows = tickets.values("pk", "registered_at", *KEY[1:]).annotate(**counter_flags()).order_by()
     return {
         row["pk"]: (_key(row, row["registered_at"]), {name: int(row[name]) for name in COUNTERS})
         for row in rows
@@ -138,7 +135,7 @@ def _snapshot(tickets: QuerySet[Any]) -> dict[int, tuple[Key, dict[str, int]]]:
 
 
 def _key(row: Mapping[str, Any], moment: datetime) -> Key:
-    return (month_of(moment), row["organization_id"], row["category_id"], row["region_id"], row["kind"])
+    return (month_of(moment), *(row[name] for name in KEY[1:]))
 
 
 Snapshot = Mapping[int, tuple[Key, dict[str, int]]]
@@ -155,7 +152,7 @@ def _difference(before: Snapshot, after: Snapshot) -> dict[Key, dict[str, int]]:
 
 def _apply(delta: Mapping[Key, Mapping[str, int]]) -> None:
     """Add the differences, tally by tally in the key's order (two writers never wait crosswise)."""
-    for key in sorted(delta, key=lambda k: (k[0], k[1], k[2] or 0, k[3], k[4])):
+    for key in sorted(delta, key=lambda k: (k[0], k[1], k[2] or 0, k[3], k[4] or 0, k[5])):
         values = dict(zip(KEY, key, strict=True))
         tally, _created = TicketTally.objects.get_or_create(**values)
         TicketTally.objects.filter(pk=tally.pk).update(
@@ -194,7 +191,7 @@ def recount(tickets: QuerySet[Any] | None = None) -> dict[Key, dict[str, int]]:
     tickets = Ticket.objects.all() if tickets is None else tickets
     rows = (
         tickets.annotate(month=TruncMonth("registered_at"))
-        .values("month", "organization_id", "category_id", "region_id", "kind")
+        .values("month", *KEY[1:])
         .annotate(**counter_aggregates())
         .order_by()
     )

@@ -20,7 +20,17 @@ from django.test import TestCase
 from django.utils import timezone
 
 from yiwang.core.models import Notification, Organization
-from yiwang.demo import accounts, geography, hotline, hotline_history, hotline_plans, organizations, subjects
+from yiwang.demo import (
+    accounts,
+    geography,
+    grids,
+    hotline,
+    hotline_history,
+    hotline_plans,
+    organizations,
+    subjects,
+)
+from yiwang.hotline import tallies
 from yiwang.hotline.actions.tickets import ticket_callback, ticket_sign_for
 from yiwang.hotline.models import (
     OPEN_STATUSES,
@@ -75,6 +85,7 @@ def seeded(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock(), transaction.atomic():
         started = timezone.now()
         regions, _ = geography.seed_regions()
+        grids.seed_grids()  # tickets with a point get their grid, in bulk and through the actions
         orgs, _ = organizations.seed_organizations(regions)
         subjects.seed_subjects(regions, seed=subjects.DEFAULT_SEED)
         accounts.seed_accounts(orgs)
@@ -286,6 +297,13 @@ def test_bulk_rows_agree_with_each_other(seeded):
     assert all(stored[day] >= last for day, last in used.items())
     events = ProcessEvent.objects.filter(instance__definition__code="hotline_12345")
     assert events.filter(action="start").count() == len(instances)
+    # Points lie in a grid of the ticket's region (as `ticket_register` places them); the monthly
+    # counts of the KPIs equal a recount of the bulk rows and the showcase's.
+    located = _history().filter(grid__isnull=False).select_related("grid__community", "region")
+    assert located.count() > SIZE // 2
+    assert all(t.grid.community.path.startswith(t.region.path) for t in located)
+    assert not _history().filter(grid__isnull=False, longitude__isnull=True).exists()
+    assert tallies.differences() == []
 
 
 def test_second_seed_adds_nothing(seeded):
@@ -316,7 +334,7 @@ def test_the_catalogue_and_knowledge_base_are_loaded(seeded):
 
 TICKET_FIELDS = (
     "ticket_no", "kind", "urgency", "channel", "title", "content", "caller_name", "caller_phone", "confidential",
-    "address", "longitude", "latitude", "region_id", "category_id", "suggested_category_id", "suggested_confidence",
+    "address", "longitude", "latitude", "region_id", "grid_id", "category_id", "suggested_category_id", "suggested_confidence",
     "organization_id", "status", "registered_by_id", "knowledge_entry_id", "idempotency_key", "registered_at",
     "due_at", "dispatched_at", "sign_due_at", "signed_at", "signed_on_time", "replied_at", "closed_at",
     "closed_on_time", "callback_at", "satisfaction", "resolved", "returned_count", "reopened_count", "is_repeat",

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from yiwang.core.audit import audit_record
 from yiwang.core.errors import Conflict, InvalidInput, PermissionDenied
-from yiwang.core.models import Organization, Region, StoredFile
+from yiwang.core.models import Grid, Organization, Region, StoredFile
 from yiwang.core.notifications import notify, notify_address
 from yiwang.hotline import constants
 from yiwang.hotline.models import (
@@ -274,7 +274,7 @@ def ticket_register(
             "请选择末级诉求分类", code="hotline_category_not_leaf", details={"fields": ["category"]}
         )
     center = _center()
-    region = _place(region, longitude, latitude, default=center.region)
+    region, grid = _place(region, longitude, latitude, default=center.region)
     suggested, confidence = suggestion if suggestion is not None else (None, None)
     sla = service_level(category or suggested, urgency)
     try:
@@ -294,6 +294,7 @@ def ticket_register(
                 longitude=longitude,
                 latitude=latitude,
                 region=region,
+                grid=grid,
                 category=category,
                 suggested_category=suggested,
                 suggested_confidence=confidence,
@@ -345,19 +346,25 @@ def ticket_register(
 
 def _place(
     region: Region | None, longitude: float | None, latitude: float | None, *, default: Region
-) -> Region:
-    """The ticket's region: the one given, else the one the point lies in, else the centre's."""
+) -> tuple[Region, Grid | None]:
+    """The ticket's region — the one given, else the one the point lies in, else the centre's — and
+    the grid (网格) the point lies in, when that grid is within the region."""
     if (longitude is None) != (latitude is None):
         raise InvalidInput(
             "请同时提供经度和纬度", code="hotline_point_invalid", details={"fields": ["longitude"]}
         )
-    if region is None and longitude is not None and latitude is not None:
+    located = None
+    if longitude is not None and latitude is not None:
         from yiwang.core import geography
 
         located = geography.locate(float(longitude), float(latitude))
-        if located is not None:
-            return located.region
-    return region or default
+    if located is None:
+        return region or default, None
+    region = region or located.region
+    grid = located.grid
+    if grid is not None and not grid.community.path.startswith(region.path):
+        grid = None  # the point contradicts the region given: the region stands, the grid is unknown
+    return region, grid
 
 
 # -- dispatch ------------------------------------------------------------------------------------

@@ -4,13 +4,6 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
-def fill(apps, schema_editor):
-    """The tallies of the tickets already stored."""
-    from yiwang.hotline import tallies
-
-    tallies.rebuild(apps.get_model("hotline", "Ticket").objects.all(), apps.get_model("hotline", "TicketTally"))
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -45,5 +38,4 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('month', 'organization', 'category', 'region', 'kind'), name='hotline_tally_unique', nulls_distinct=False)],
             },
         ),
-        migrations.RunPython(fill, migrations.RunPython.noop),
     ]

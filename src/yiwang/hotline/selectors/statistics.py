@@ -32,7 +32,7 @@ from django.db.models.functions import Mod, Substr, TruncMonth
 from django.utils import timezone
 
 from yiwang.core.errors import InvalidInput, PermissionDenied
-from yiwang.core.models import Organization, Region
+from yiwang.core.models import Grid, Organization, Region
 from yiwang.core.scoping import scope_q
 from yiwang.hotline import statistics as formulas
 from yiwang.hotline.models import NOT_CURRENT_LEAD, Ticket, TicketCategory, TicketParty, TicketTally
@@ -286,7 +286,7 @@ class Statistics:
     hot: list[Topic] = field(default_factory=list)
     rising: list[Topic] = field(default_factory=list)
     map_areas: list[MapArea] = field(default_factory=list)
-    unmapped: int = 0  # tickets of the period registered above community level (not on the map)
+    unmapped: int = 0  # tickets of the period with no grid (not on the map)
     uncategorised: int = 0
 
     @property
@@ -395,31 +395,32 @@ def _fill_categories(stats: Statistics, scope: Scope, tree: dict[int, _Category]
 
 def _fill_regions(stats: Statistics, scope: Scope) -> None:
     """按区县 (a ticket counts for the district its region lies in; 市本级 for the city itself) and the
-    map's communities: the counts by region, then one query for the regions' and the districts' names."""
-    rows = _grouped(scope, stats.filters, stats.period, ("region_id",))
+    map's grids: the counts by region and grid, then one query each for the regions' and the grids'
+    names."""
+    rows = _grouped(scope, stats.filters, stats.period, ("region_id", "grid_id"))
     regions = {
         pk: (code, name, level, path)
         for pk, code, name, level, path in Region.objects.filter(
-            Q(pk__in=[key[0] for key in rows]) | Q(level=Region.Level.DISTRICT)
+            Q(pk__in={key[0] for key in rows}) | Q(level=Region.Level.DISTRICT)
         ).values_list("pk", "code", "name", "level", "path")
     }
     districts = sorted(
         (path, code, name) for code, name, level, path in regions.values() if level == Region.Level.DISTRICT
     )
     by_district: dict[tuple[str, str], Counts] = {}
-    areas = []
-    for (pk,), counts in rows.items():
-        code, name, level, path = regions.get(pk, ("", "", "", ""))
+    by_grid: dict[int | None, int] = {}
+    for (region_pk, grid_pk), counts in rows.items():
+        _code, _name, _level, path = regions.get(region_pk, ("", "", "", ""))
         district = next(((c, n) for prefix, c, n in districts if path.startswith(prefix)), ("", "市本级"))
         formulas.add_counts(by_district.setdefault(district, formulas.empty_counts()), counts)
-        areas.append((code, name, level, counts["total"]))
+        by_grid[grid_pk] = by_grid.get(grid_pk, 0) + counts["total"]
     stats.districts = _ordered(
         [
             Row(code, name, counts, level=Region.Level.DISTRICT if code else "")
             for (code, name), counts in by_district.items()
         ]
     )
-    stats.map_areas, stats.unmapped = _map_areas(areas)
+    stats.map_areas, stats.unmapped = _map_areas(by_grid)
 
 
 TREND_COUNTERS = ("total", "closed", "closed_on_time", "visited", "satisfied")
@@ -497,23 +498,25 @@ def hot_words(actor: Actor, filters: Filters) -> list[tuple[str, float]]:
 
 
 # -- the map ------------------------------------------------------------------------------------------
-# Tickets are placed by their region, on the communities' outlines. When tickets carry a grid (网格),
-# `map_outlines` becomes `geography.grid_geojson(within=…)` and `_map_areas` a count by grid code (a
-# grid column in `_fill_regions`' query): these two are the only places that know the map's areas.
+# Tickets are placed by their grid (网格), located from the point of the matter at intake; a ticket
+# with only an address has none and is counted beside the map.
 
 
-def _map_areas(regions: list[tuple[str, str, str, int]]) -> tuple[list[MapArea], int]:
-    """The map's areas from the period's (code, name, level, tickets) by region: the communities, and
-    the tickets registered higher up (street, district, city), which the map cannot place."""
-    areas = [
-        MapArea(code, name, total) for code, name, level, total in regions if level == Region.Level.COMMUNITY
-    ]
-    unmapped = sum(total for _code, _name, level, total in regions if level != Region.Level.COMMUNITY)
+def _map_areas(by_grid: dict[int | None, int]) -> tuple[list[MapArea], int]:
+    """The map's areas from the period's tickets by grid id, and the tickets with no grid."""
+    names = dict(
+        (pk, (code, name))
+        for pk, code, name in Grid.objects.filter(
+            pk__in=[pk for pk in by_grid if pk is not None]
+        ).values_list("pk", "code", "name")
+    )
+    areas = [MapArea(*names[pk], total) for pk, total in by_grid.items() if pk in names and total]
+    unmapped = sum(total for pk, total in by_grid.items() if pk not in names)
     return sorted(areas, key=lambda a: (-a.total, a.code)), unmapped
 
 
 def map_outlines(filters: Filters) -> dict[str, Any]:
-    """The GeoJSON of the map's areas (the communities of the chosen district, else of the city)."""
-    from yiwang.core.geography import region_geojson
+    """The GeoJSON of the map's areas (the grids of the chosen district, else of the city)."""
+    from yiwang.core.geography import grid_geojson
 
-    return region_geojson(Region.Level.COMMUNITY, within=filters.region)
+    return grid_geojson(within=filters.region)

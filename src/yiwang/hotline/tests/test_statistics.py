@@ -15,11 +15,11 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from yiwang.core.errors import InvalidInput, PermissionDenied
-from yiwang.core.models import Region
+from yiwang.core.models import Grid, Region
 from yiwang.core.tests.factories import RegionFactory
 from yiwang.demo.hotline_history import _mark_repeats
 from yiwang.hotline import statistics as formulas
-from yiwang.hotline.actions.tickets import mark_repeat
+from yiwang.hotline.actions.tickets import mark_repeat, ticket_register
 from yiwang.hotline.models import Ticket, TicketParty
 from yiwang.hotline.selectors import statistics as selectors
 from yiwang.identity.actor import Actor
@@ -427,7 +427,7 @@ def test_the_page_figures_take_a_fixed_number_of_queries_whatever_the_tickets(
     )
     month = selectors.filters_of(month=NOVEMBER)
     days = selectors.filters_of(date_from="2026-09-15", date_to="2026-11-20")  # October whole, two partial
-    # a month: 7 reads of tallies and lookups (+1 for the departments' names); the 负责人 adds one
+    # a month: 8 reads of tallies and lookups (+1 for the grids' names once a ticket has a grid); the 负责人 adds one
     # query of their 协办 tickets per breakdown and for the trend; each partial month one per breakdown
     for actor, filters, expected in (
         (hotline_city.actor("dispatcher"), month, 8),
@@ -577,40 +577,75 @@ def test_the_word_sample_is_an_even_stride_of_at_most_the_sample_size(hotline_ci
     assert 3 <= len(texts) <= 4
 
 
-def test_the_map_counts_tickets_by_community_and_serves_their_outlines(client, hotline_city):
+def _square(west: float, south: float, size: float) -> dict:
+    ring = [
+        [west, south],
+        [west + size, south],
+        [west + size, south + size],
+        [west, south + size],
+        [west, south],
+    ]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_the_map_counts_tickets_by_the_grid_their_point_lies_in(client, hotline_city):
     city = hotline_city
-    square = {
-        "type": "Polygon",
-        "coordinates": [[[120, 30], [120.01, 30], [120.01, 30.01], [120, 30.01], [120, 30]]],
-    }
     community = RegionFactory(
         code="329902001001",
         name="湖滨社区",
         parent=city.regions["street"],
         level=Region.Level.COMMUNITY,
-        geometry=square,
+        geometry=_square(120, 30, 0.02),
     )
-    ticket(city, "2026-11-02 10:00", region=community)
-    ticket(city, "2026-11-03 10:00", region=community)
-    ticket(city, "2026-11-04 10:00", region="street")
+    north = Grid.objects.create(
+        code="329902001001-01",
+        name="湖滨社区第一网格",
+        community=community,
+        geometry=_square(120, 30.01, 0.01),
+    )
+    Grid.objects.create(
+        code="329902001001-02", name="湖滨社区第二网格", community=community, geometry=_square(120, 30, 0.01)
+    )
+    agent = city.actor("agent")
+    when = at("2026-11-02 10:00")
+    registered = [
+        ticket_register(
+            actor=agent, kind="complaint", content="路灯不亮", longitude=120.005, latitude=30.015, now=when
+        ),
+        ticket_register(
+            actor=agent, kind="complaint", content="井盖松动", longitude=120.002, latitude=30.018, now=when
+        ),
+        # a point in the grid, but the agent chose 西山区: the region stands and the grid is unknown
+        ticket_register(
+            actor=agent,
+            kind="help",
+            content="求助",
+            region=city.regions["west"],
+            longitude=120.005,
+            latitude=30.015,
+            now=when,
+        ),
+        ticket_register(actor=agent, kind="consult", content="只有地址", address="湖滨路1号", now=when),
+    ]
+    assert [(t.region, t.grid) for t in registered] == [
+        (community, north),
+        (community, north),
+        (city.regions["west"], None),
+        (city.regions["city"], None),
+    ]
     client.force_login(city.users["dispatcher"])
 
     stats = novembers_figures(city.actor("dispatcher"))
-    assert stats.map_areas == [selectors.MapArea("329902001001", "湖滨社区", 2)]
-    assert stats.unmapped == 1
+    assert stats.map_areas == [selectors.MapArea("329902001001-01", "湖滨社区第一网格", 2)]
+    assert stats.unmapped == 2
     html = client.get(_url("statistics", month=NOVEMBER)).content.decode()
-    assert 'id="chart-map"' in html and "另有 1 件工单只登记到街道或区县" in html
+    assert 'id="chart-map"' in html and "另有 2 件工单没有事发地点、未定位到网格" in html
     geo = client.get(_url("statistics-map", month=NOVEMBER)).json()
-    assert geo == {
-        "type": "FeatureCollection",
-        "features": [
-            {
-                "type": "Feature",
-                "geometry": square,
-                "properties": {"code": "329902001001", "name": "湖滨社区"},
-            }
-        ],
-    }
+    assert [feature["properties"] for feature in geo["features"]] == [
+        {"code": "329902001001-01", "name": "湖滨社区第一网格"},
+        {"code": "329902001001-02", "name": "湖滨社区第二网格"},
+    ]
+    assert geo["features"][0]["geometry"] == _square(120, 30.01, 0.01)
     assert client.get(_url("statistics-map", region="329903")).json()["features"] == []
 
 
