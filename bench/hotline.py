@@ -29,9 +29,10 @@ Each measure comes with a floor measured in the same run (docs/decisions/0006-be
    (`bench/settings_hotline.py`): token auth, JSON parse, one INSERT. The issue sets no target.
 5. kpi — 热线统计 over `--tickets` tickets: bulk-loaded with COPY (12 months ending yesterday, the
    demo 派单目录's categories at their corpus weights, departments from its routing rules, its 40
-   communities (and streets, districts), every state of the loop with consistent moments, repeat
-   callers, the 主办 parties and those that returned a ticket),
-   then VACUUM ANALYZE. p50 of `selectors.statistics.statistics_for` (every figure of the page) for a
+   communities (and streets, districts) with 85 % of a community's tickets in one of its 4 grids,
+   every state of the loop with consistent moments, repeat callers, the 主办 parties and those that
+   returned a ticket), the monthly tallies rebuilt from them (COPY bypasses the manager that keeps
+   them), then VACUUM ANALYZE. p50 of `selectors.statistics.statistics_for` (every figure of the page) for a
    month, the whole year and one department (as the centre sees it, and as that department's
    负责人 sees it through their data scope), and p50 of the full page through gunicorn. Target
    ≤ 300 ms p50 on PostgreSQL. Floor: one `SELECT count(*)` with the same WHERE (period, filter,
@@ -393,13 +394,14 @@ def build_world(clients: int) -> World:
     from django.conf import settings
 
     from yiwang.core.models import Region
-    from yiwang.demo import geography, organizations
+    from yiwang.demo import geography, grids, organizations
     from yiwang.demo.hotline import seed_hotline_catalog
     from yiwang.identity.actions import api_token_create
     from yiwang.identity.actor import Actor
     from yiwang.identity.tests.factories import PASSWORD, make_staff
 
     regions, _created = geography.seed_regions()
+    grids.seed_grids()
     orgs, _created = organizations.seed_organizations(regions)
     seed_hotline_catalog()
     center = orgs[settings.HOTLINE_CENTER]
@@ -546,7 +548,7 @@ def check_intake(world: World) -> dict[str, Any]:
 
 TICKET_COLUMNS = (
     "id", "uid", "ticket_no", "kind", "urgency", "channel", "title", "content", "caller_name",
-    "caller_phone", "confidential", "address", "region_id", "category_id", "suggested_category_id",
+    "caller_phone", "confidential", "address", "region_id", "grid_id", "category_id", "suggested_category_id",
     "suggested_confidence", "organization_id", "status", "registered_by_id", "registered_at", "due_at",
     "dispatched_at", "sign_due_at", "signed_at", "signed_on_time", "replied_at", "closed_at",
     "closed_on_time", "callback_at", "satisfaction", "resolved", "is_repeat", "returned_count",
@@ -566,6 +568,7 @@ class Dimensions:
     weights: list[float]
     regions: list[tuple[int, str, str]]  # id, code, district code
     region_weights: list[float]
+    grids: dict[int, list[int]]  # community id → its grids' ids
     lead: dict[tuple[str, str], int]  # (category code, district code) → 主办 organisation id
     departments: list[int]
     center_id: int
@@ -575,7 +578,7 @@ class Dimensions:
 
 
 def dimensions(world: World, texts: list[str], labels: list[str]) -> Dimensions:
-    from yiwang.core.models import Organization, Region
+    from yiwang.core.models import Grid, Organization, Region
     from yiwang.demo import hotline_catalog
     from yiwang.demo.hotline_corpus import TEXTS
     from yiwang.hotline.models import TicketCategory
@@ -591,6 +594,9 @@ def dimensions(world: World, texts: list[str], labels: list[str]) -> Dimensions:
     for pk, code, level in Region.objects.exclude(level=Region.Level.CITY).values_list("pk", "code", "level"):
         regions.append((pk, code, code[:6]))
         weights.append({"community": 1.0, "street": 0.4, "district": 0.5}[level])
+    grids: dict[int, list[int]] = {}
+    for pk, community in Grid.objects.order_by("code").values_list("pk", "community_id"):
+        grids.setdefault(community, []).append(pk)
     orgs = dict(Organization.objects.values_list("code", "pk"))
     lead = {}
     for _pk, code, _complexity in categories:
@@ -604,6 +610,7 @@ def dimensions(world: World, texts: list[str], labels: list[str]) -> Dimensions:
         weights=[TEXTS[code].weight if code in TEXTS else 1.0 for _pk, code, _c in categories],
         regions=regions,
         region_weights=weights,
+        grids=grids,
         lead=lead,
         departments=sorted(set(lead.values())),
         center_id=world.center_id,
@@ -657,6 +664,7 @@ def ticket_rows(
     from django.utils import timezone
 
     rng = random.Random(seed)
+    located = random.Random(seed + 1)  # the grids apart: the other fields stay those of earlier runs
     hour = timedelta(hours=1)
     day = timedelta(days=1)
     kinds, kind_weights = [k for k, _w in KINDS], list(_cumulative([w for _k, w in KINDS]))
@@ -679,6 +687,10 @@ def ticket_rows(
         ticket_no = f"12345{local_day:%Y%m%d}{daily[local_day]:06d}"
         category_id, code, complex_ = pick(d.categories, category_cum)
         region_id, region_code, district = pick(d.regions, region_cum)
+        # 85 % of calls about a community give a point (as in the demo): the grid it lies in
+        grid = (
+            located.choice(d.grids[region_id]) if region_id in d.grids and located.random() < 0.85 else None
+        )
         kind = pick(kinds, kind_weights)
         channel = pick(channels, channel_weights)
         urgent = rng.random() < 0.03
@@ -765,7 +777,7 @@ def ticket_rows(
         yield (
             ticket_id, uuid.UUID(int=rng.getrandbits(128), version=4), ticket_no, kind,
             "urgent" if urgent else "normal", channel, title, content, caller_name, caller_phone,
-            rng.random() < 0.05, f"示范市{region_code}附近{rng.randrange(1, 300)}号", region_id,
+            rng.random() < 0.05, f"示范市{region_code}附近{rng.randrange(1, 300)}号", region_id, grid,
             stored_category, suggested, confidence, organization, status, d.agent_id, registered, due,
             dispatched, sign_due, signed, signed_on_time, replied, closed, closed_on_time, callback,
             satisfaction, resolved, repeat, returned, reopened, registered, touched,
