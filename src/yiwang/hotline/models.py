@@ -381,14 +381,12 @@ class Ticket(TimeStampedModel):
             super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
-class TicketTally(models.Model):
-    """热线月度计数: the KPI counters (`hotline.statistics.COUNTERS`) of the tickets registered in one
-    month (local time), per 主办单位, 分类, 区划, 网格 and 诉求类型 — what the 热线统计 page sums instead of
-    scanning a million tickets. Kept in step by every write of a ticket (`hotline.tallies`), rebuilt
-    from the tickets after a bulk load (`yiwang hotline tally`). Seen through the same data scope as
-    the tickets (the same `scope_lookups`)."""
-
-    scope_lookups: ClassVar[dict[str, str | None]] = {"organization": "organization", "region": "region"}
+class TallyCounters(models.Model):
+    """The KPI counters (`hotline.statistics.COUNTERS`) of a group of tickets registered in one month
+    (local time): the rows the 热线统计 page sums instead of scanning a million tickets. Kept in step by
+    every write of a ticket (`hotline.tallies`), rebuilt from the tickets after a bulk load
+    (`yiwang hotline tally`). Two groupings (decision 0015): by department, category and type for most
+    figures, and with region and grid as well for the district table, the map and region scopes."""
 
     month = models.DateField(_("月份"))  # the first day of the month
     organization = models.ForeignKey(
@@ -396,10 +394,6 @@ class TicketTally(models.Model):
     )
     category = models.ForeignKey(
         TicketCategory, verbose_name=_("诉求分类"), null=True, on_delete=models.CASCADE, related_name="+"
-    )
-    region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.CASCADE, related_name="+")
-    grid = models.ForeignKey(
-        Grid, verbose_name=_("所属网格"), null=True, on_delete=models.CASCADE, related_name="+"
     )
     kind = models.CharField(_("诉求类型"), max_length=16, choices=Ticket.Kind.choices)
     total = models.IntegerField(_("受理"), default=0)
@@ -416,8 +410,45 @@ class TicketTally(models.Model):
     objects = ScopedManager()
 
     class Meta:
-        verbose_name = _("热线月度计数")
-        verbose_name_plural = _("热线月度计数")
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} · {self.total}"
+
+
+class DepartmentTally(TallyCounters):
+    """热线月度计数（按部门）: per month, 主办单位, 分类 and 诉求类型 — a few thousand rows a month, for the
+    department and category tables and the trend when no district or region scope narrows them."""
+
+    # No region: `selectors.statistics` reads these only for scopes over departments (or 全部).
+    scope_lookups: ClassVar[dict[str, str | None]] = {"organization": "organization", "region": None}
+
+    class Meta:
+        verbose_name = _("热线月度计数（按部门）")
+        verbose_name_plural = _("热线月度计数（按部门）")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "organization", "category", "kind"],
+                name="hotline_department_tally_unique",
+                nulls_distinct=False,
+            )
+        ]
+
+
+class TicketTally(TallyCounters):
+    """热线月度计数（按区划、网格）: per month, 主办单位, 分类, 区划, 网格 and 诉求类型. Seen through the same data
+    scope as the tickets (the same `scope_lookups`)."""
+
+    scope_lookups: ClassVar[dict[str, str | None]] = {"organization": "organization", "region": "region"}
+
+    region = models.ForeignKey(Region, verbose_name=_("所属区划"), on_delete=models.CASCADE, related_name="+")
+    grid = models.ForeignKey(
+        Grid, verbose_name=_("所属网格"), null=True, on_delete=models.CASCADE, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("热线月度计数（按区划）")
+        verbose_name_plural = _("热线月度计数（按区划）")
         constraints = [
             models.UniqueConstraint(
                 fields=["month", "organization", "category", "region", "grid", "kind"],
@@ -425,9 +456,6 @@ class TicketTally(models.Model):
                 nulls_distinct=False,
             )
         ]
-
-    def __str__(self) -> str:
-        return f"{self.month:%Y-%m} · {self.total}"
 
 
 # Every party of a ticket but its current 主办 (its one lead party not returned).

@@ -29,7 +29,7 @@ from django.db.models import Case, Count, F, Model, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from yiwang.hotline.models import Ticket, TicketTally
+from yiwang.hotline.models import DepartmentTally, Ticket, TicketTally
 
 COUNTERS = (
     "total",
@@ -112,6 +112,32 @@ COUNTED_FIELDS = frozenset(
 )
 KEY = ("month", "organization_id", "category_id", "region_id", "grid_id", "kind")
 Key = tuple[date, int, int | None, int, int | None, str]
+# Each tally model and the part of KEY it keeps (the same order).
+GROUPINGS: dict[str, tuple[str, ...]] = {
+    "TicketTally": KEY,
+    "DepartmentTally": ("month", "organization_id", "category_id", "kind"),
+}
+Tallies = dict[tuple[Any, ...], dict[str, int]]
+
+
+def _models(models: Mapping[str, Any] | None = None) -> list[tuple[Any, tuple[str, ...]]]:
+    found = models or {"TicketTally": TicketTally, "DepartmentTally": DepartmentTally}
+    return [(found[name], fields) for name, fields in GROUPINGS.items()]
+
+
+def _project(tallies: Mapping[Key, Mapping[str, int]], fields: tuple[str, ...]) -> Tallies:
+    """The tallies by the full key summed into a coarser grouping."""
+    positions = [KEY.index(name) for name in fields]
+    result: Tallies = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    for key, counts in tallies.items():
+        into = result[tuple(key[i] for i in positions)]
+        for name, value in counts.items():
+            into[name] += value
+    return {key: counts for key, counts in result.items() if any(counts.values())}
+
+
+def _order(key: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(0 if part is None else part for part in key)
 
 
 def touches_counts(fields: Iterable[str]) -> bool:
@@ -151,13 +177,15 @@ def _difference(before: Snapshot, after: Snapshot) -> dict[Key, dict[str, int]]:
 
 
 def _apply(delta: Mapping[Key, Mapping[str, int]]) -> None:
-    """Add the differences, tally by tally in the key's order (two writers never wait crosswise)."""
-    for key in sorted(delta, key=lambda k: (k[0], k[1], k[2] or 0, k[3], k[4] or 0, k[5])):
-        values = dict(zip(KEY, key, strict=True))
-        tally, _created = TicketTally.objects.get_or_create(**values)
-        TicketTally.objects.filter(pk=tally.pk).update(
-            **{name: F(name) + value for name, value in delta[key].items() if value}
-        )
+    """Add the differences to each grouping, tally by tally in the key's order (two writers never
+    wait for each other crosswise)."""
+    for model, fields in _models():
+        projected = _project(delta, fields)
+        for key in sorted(projected, key=_order):
+            tally, _created = model.objects.get_or_create(**dict(zip(fields, key, strict=True)))
+            model.objects.filter(pk=tally.pk).update(
+                **{name: F(name) + value for name, value in projected[key].items() if value}
+            )
 
 
 @contextmanager
@@ -202,35 +230,40 @@ def recount(tickets: QuerySet[Any] | None = None) -> dict[Key, dict[str, int]]:
     return dict(tallies)
 
 
-def stored() -> dict[Key, dict[str, int]]:
-    """The tallies as stored (those with every counter at 0 left out)."""
+def stored(model: Any, fields: tuple[str, ...]) -> Tallies:
+    """The tallies of one grouping as stored (those with every counter at 0 left out)."""
     result = {}
-    for row in TicketTally.objects.values(*KEY, *COUNTERS):
+    for row in model.objects.values(*fields, *COUNTERS):
         counts = {name: row[name] for name in COUNTERS}
         if any(counts.values()):
-            result[tuple(row[name] for name in KEY)] = counts
+            result[tuple(row[name] for name in fields)] = counts
     return result
 
 
 def differences() -> list[str]:
     """What the stored tallies get wrong, one line per key (empty: they are right)."""
-    want, have = recount(), stored()
+    counted = recount()
     lines = []
-    for key in sorted(set(want) | set(have), key=str):
-        if want.get(key) != have.get(key):
-            lines.append(f"{key}: 应为 {want.get(key)}，实为 {have.get(key)}")
+    for model, fields in _models():
+        want, have = _project(counted, fields), stored(model, fields)
+        for key in sorted(set(want) | set(have), key=str):
+            if want.get(key) != have.get(key):
+                lines.append(f"{model._meta.verbose_name} {key}: 应为 {want.get(key)}，实为 {have.get(key)}")
     return lines
 
 
 @transaction.atomic
-def rebuild(tickets: QuerySet[Any] | None = None, model: Any = None) -> int:
+def rebuild(tickets: QuerySet[Any] | None = None, models: Mapping[str, Any] | None = None) -> int:
     """Replace every tally by the tickets' own counts (after writes that bypassed the manager; a
-    migration passes its historical models). Returns the number of tallies."""
-    model = model or TicketTally
-    tallies = recount(tickets)
-    model.objects.all().delete()
-    model.objects.bulk_create(
-        [model(**dict(zip(KEY, key, strict=True)), **counts) for key, counts in tallies.items()],
-        batch_size=2000,
-    )
-    return len(tallies)
+    migration passes its historical models by name). Returns the number of tallies written."""
+    counted = recount(tickets)
+    written = 0
+    for model, fields in _models(models):
+        tallies = _project(counted, fields)
+        model.objects.all().delete()
+        model.objects.bulk_create(
+            [model(**dict(zip(fields, key, strict=True)), **counts) for key, counts in tallies.items()],
+            batch_size=2000,
+        )
+        written += len(tallies)
+    return written

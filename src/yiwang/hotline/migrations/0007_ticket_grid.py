@@ -5,14 +5,6 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def refill(apps, schema_editor):
-    """The tallies of the tickets stored, by the new key. Uses `hotline.tallies` as it is now: whoever
-    changes the tallies' key again turns this into a no-op and refills in the new migration."""
-    from yiwang.hotline import tallies
-
-    tallies.rebuild(apps.get_model("hotline", "Ticket").objects.all(), apps.get_model("hotline", "TicketTally"))
-
-
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -48,5 +40,4 @@ class Migration(migrations.Migration):
             model_name='tickettally',
             constraint=models.UniqueConstraint(fields=('month', 'organization', 'category', 'region', 'grid', 'kind'), name='hotline_tally_unique', nulls_distinct=False),
         ),
-        migrations.RunPython(refill, migrations.RunPython.noop),
     ]

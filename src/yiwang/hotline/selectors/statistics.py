@@ -35,7 +35,14 @@ from yiwang.core.errors import InvalidInput, PermissionDenied
 from yiwang.core.models import Grid, Organization, Region
 from yiwang.core.scoping import scope_q
 from yiwang.hotline import statistics as formulas
-from yiwang.hotline.models import NOT_CURRENT_LEAD, Ticket, TicketCategory, TicketParty, TicketTally
+from yiwang.hotline.models import (
+    NOT_CURRENT_LEAD,
+    DepartmentTally,
+    Ticket,
+    TicketCategory,
+    TicketParty,
+    TicketTally,
+)
 from yiwang.hotline.permissions import VIEW_STATISTICS
 from yiwang.hotline.statistics import Counts, Period, Row, Topic
 from yiwang.hotline.tallies import (
@@ -62,6 +69,7 @@ class Scope:
 
     own: Q
     parties: QuerySet[TicketParty] | None = None
+    regional: bool = False  # `own` reads the ticket's region (a 本区划 grant)
 
     def tickets(self) -> Q:
         return self.own if self.parties is None else self.own | Q(pk__in=self.parties)
@@ -87,8 +95,8 @@ def statistics_scope(actor: Actor) -> Scope:
         return Scope(Q())
     parties = TicketParty.objects.for_actor(actor, VIEW_STATISTICS)
     if all(grant.scope in DEPARTMENT_SCOPES for grant in actor.grants_for(VIEW_STATISTICS)):
-        parties = parties.filter(NOT_CURRENT_LEAD)
-    return Scope(own, parties.values("ticket_id"))
+        return Scope(own, parties.filter(NOT_CURRENT_LEAD).values("ticket_id"))
+    return Scope(own, parties.values("ticket_id"), regional=True)
 
 
 def statistics_q(actor: Actor) -> Q:
@@ -220,6 +228,17 @@ def _split(period: Period) -> tuple[tuple[date, date] | None, list[Period]]:
 
 
 Grouped = dict[tuple[Any, ...], Counts]
+DEPARTMENT_FIELDS = frozenset({"month", "organization_id", "category_id", "kind"})
+
+
+def _tallies(scope: Scope, filters: Filters, by: tuple[str, ...]) -> QuerySet[Any]:
+    """The tallies to sum: by department (a few thousand rows a month) unless the grouping, the
+    district filter or a 本区划 scope needs the region — then by region and grid."""
+    if set(by) <= DEPARTMENT_FIELDS and filters.region is None and not scope.regional:
+        # scope: read with `scope.own`, over departments only here
+        return DepartmentTally.objects.all()
+    # scope: read with `scope.own`
+    return TicketTally.objects.all()
 
 
 def _grouped(
@@ -234,7 +253,7 @@ def _grouped(
     parts: list[Iterable[dict[str, Any]]] = []
     if months is not None:
         # scope: the actor's data scope (`statistics_scope`), the same filter as on the tickets
-        tallies = TicketTally.objects.filter(
+        tallies = _tallies(scope, filters, by).filter(
             scope.own, filters.q(), month__gte=months[0], month__lte=months[1]
         )
         parts.append(tallies.values(*by).annotate(**{name: Sum(name) for name in only}).order_by())
@@ -432,7 +451,9 @@ def _trend(scope: Scope, filters: Filters) -> list[TrendPoint]:
     months = filters.period.trend_months()
     fresh: dict[date, Counts] = {}
     # scope: the actor's data scope (`statistics_scope`), the same filter as on the tickets
-    tallies = TicketTally.objects.filter(scope.own, filters.q(), month__gte=months[0], month__lte=months[-1])
+    tallies = _tallies(scope, filters, ("month",)).filter(
+        scope.own, filters.q(), month__gte=months[0], month__lte=months[-1]
+    )
     for row in tallies.values("month").annotate(**{name: Sum(name) for name in TREND_COUNTERS}).order_by():
         formulas.add_counts(fresh.setdefault(row["month"], formulas.empty_counts()), _row_counts(row))
     if scope.parties is not None:
