@@ -4,20 +4,20 @@ breakdowns, hot topics, word-cloud sample and map counts (the formulas: `hotline
 Scope: `hotline.view_statistics` — the centre and 领导 over everything (全部), a 部门负责人 over the
 tickets of their department: those it is the 主办 of and those it had a hand in (`TicketParty`), the
 same shape as `tickets.visible_q` but read under the statistics permission (a 领导 holds it without
-`hotline.view_ticket`). An actor who reaches every ticket gets no scope filter at all, rather than
-"id in (every ticket)", which costs a semi-join over the whole table.
+`hotline.view_ticket`). `statistics_scope` splits it into a filter on the ticket's own fields and the
+party tickets beyond it.
 
-Cost: a fixed number of grouped queries whatever the number of tickets (6 for the page): one per
-breakdown — by 主办部门, by 分类 (with the previous period's counts for the rising topics), by 区划
-(the districts and the map's communities are sums of its rows) — each counting every KPI's
-numerator and denominator at once with `COUNT(…) FILTER (WHERE …)`; the 12-month trend; and the
-category tree and the districts' names. A repeat call is a stored flag
-of the ticket (`actions.tickets.mark_repeat`), counted like any other figure.
-Totals are the sum of the departments' rows: every ticket has exactly one 主办 department, and
-every figure is a count.
+Source (decision 0015): whole months are sums of the monthly tallies (`hotline.tallies`) — by
+department where the page needs no region, by region and grid where it does; the days around them
+and a 负责人's party tickets are counted from the tickets. A fixed number of queries whatever the
+number of tickets: 8 for a month seen over everything (9 once tickets have grids), one more per
+breakdown for each partial month at the ends of the period, and one more per breakdown and for the
+trend for a 负责人's party tickets. A repeat call is a stored flag of the ticket (`actions.tickets.mark_repeat`),
+counted like any other figure. Totals are the sum of the departments' rows: every ticket has exactly
+one 主办 department, and every figure is a count.
 
-Measured on PostgreSQL 15 with 1,000,000 tickets over 12 months (85,556 in the month shown): see
-`bench/hotline.py` and docs/benchmarks.md."""
+Measured on PostgreSQL 15 with 1,000,000 tickets over 12 months: see `bench/hotline.py` and
+docs/benchmarks.md."""
 
 from __future__ import annotations
 
