@@ -1,6 +1,6 @@
 """Benchmark: 12345 — ticket classification, intake through HTTP and the KPI page (issue 13).
 
-    .venv/bin/python bench/hotline.py [--only classification,throughput,training,intake,kpi]
+    .venv/bin/python bench/hotline.py [--only classification,throughput,training,knowledge,intake,kpi]
         [--tickets 1000000] [--training-rows 100000] [--requests 300] [--clients 1,4] [--wait-idle 0]
         [--explain plans.txt] [--keep-database]
 
@@ -21,6 +21,10 @@ Each measure comes with a floor measured in the same run (docs/decisions/0006-be
    pinned thread is what one core of its own does (`cpu_idle_before` says which applies).
 3. training — `classifier.train` on `generate_corpus(n=100_000)` (`--training-rows`), one core.
    Floor: segmentation and fitting the two TF-IDF vectorizers alone (the pipeline without the model).
+3a. knowledge — the knowledge base's search (`hotline.search`: jieba tokens, BM25 over each entry's
+   title, question variants, answer and keywords) on the labelled caller queries
+   (`hotline/fixtures/kb_queries.csv`) against the demo's entries: recall@1, recall@3, MRR and the
+   time per query. Floor: the same BM25 and tokenizer over the entries' titles alone.
 4. intake — `POST /api/v1/hotline/tickets` through gunicorn on PostgreSQL, as 12345 agents (role
    话务员, bearer API token with scope `hotline`) register callers' tickets: the real action with the
    workflow start, audit row and the classifier's suggestion (the model trained on the demo
@@ -97,7 +101,8 @@ DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DATABASE}"
 PSYCOPG_URL = DATABASE_URL.replace("postgres://", "postgresql://")
 SETTINGS = "bench.settings_hotline"
 
-PARTS = ("classification", "throughput", "training", "intake", "kpi")
+PARTS = ("classification", "throughput", "training", "knowledge", "intake", "kpi")
+KB_QUERIES = ROOT / "src" / "yiwang" / "hotline" / "fixtures" / "kb_queries.csv"
 CORPUS_ROWS = 6_000  # the demo corpus (`yiwang hotline train`'s default file)
 HOLDOUT_SEED = 20270113  # any seed but the corpus's default (20261207) and the demo tickets' (20261208)
 FOLDS = 5
@@ -292,6 +297,37 @@ def segment_all(texts: list[str]) -> list[str]:
 def suggest_each(model: Any, texts: list[str]) -> list[Any]:
     """One ticket at a time, as the intake asks."""
     return [model.suggest([text], k=3) for text in texts]
+
+
+def knowledge() -> dict[str, Any]:
+    """Recall@1/@3 and MRR of the knowledge-base search on the labelled queries, with its floor."""
+    import csv
+
+    from yiwang.demo.hotline_knowledge import KNOWLEDGE
+    from yiwang.hotline.search import Bm25Index, entry_tokens, mean_reciprocal_rank, recall_at, tokenize
+
+    with KB_QUERIES.open(encoding="utf-8", newline="") as file:
+        queries = [(row["query"], row["entry_code"]) for row in csv.DictReader(file)]
+    index = Bm25Index(
+        [(e.code, entry_tokens(e.title, e.question_variants, e.answer, e.keywords)) for e in KNOWLEDGE]
+    )
+    titles = Bm25Index([(e.code, tokenize(e.title)) for e in KNOWLEDGE])
+
+    def quality(of: Bm25Index[str]) -> dict[str, float]:
+        return {
+            "recall_at_1": round(recall_at(of, queries, k=1), 3),
+            "recall_at_3": round(recall_at(of, queries, k=3), 3),
+            "mrr": round(mean_reciprocal_rank(of, queries), 3),
+        }
+
+    _hits, wall, _cpu = timed(lambda: [index.search(query, limit=3) for query, _ in queries * 5])
+    return {
+        "entries": len(KNOWLEDGE),
+        "queries": len(queries),
+        "search": quality(index),
+        "floor_titles_only": quality(titles),
+        "ms_per_query": round(wall * 1000 / (len(queries) * 5), 3),
+    }
 
 
 def throughput(model: Any, texts: list[str]) -> dict[str, Any]:
@@ -1049,6 +1085,8 @@ def main() -> None:
                 result["throughput"]["cpu_idle_before"] = result["cpu_idle_before"]
             if "training" in args.parts:
                 result["training"] = training(args.training_rows)
+            if "knowledge" in args.parts:
+                result["knowledge"] = knowledge()
         if database:
             database_create()
             world = build_world(max(args.counts))
