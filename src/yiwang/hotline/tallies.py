@@ -1,14 +1,16 @@
-"""热线月度计数 (`TicketTally`): the KPI counters of each month's tickets, kept in step with the tickets.
+"""热线月度计数: the KPI counters of each month's tickets, kept in step with the tickets.
 
 The 热线统计 page over a year of a large city's tickets cannot scan them on every view (a million
 rows: over a second on PostgreSQL, decision 0015). Every counter is a count of tickets, and a ticket
-counts once, in the month it was registered, under its 主办单位, 分类, 区划, 网格 and 诉求类型 (the
-tally's key): so the month's figures are the sum of its tallies, filtered and scoped like the tickets.
+counts once, in the month it was registered, under its 主办单位, 分类, 区划, 网格 and 诉求类型 (`KEY`):
+so the month's figures are the sum of its tallies, filtered and scoped like the tickets. Two
+groupings are stored (`GROUPINGS`): `TicketTally` by the whole key, `DepartmentTally` without region
+and grid (a few thousand rows a month, for the figures that need neither).
 
 How the tallies follow: every write of a ticket goes through `Ticket.save` or `TicketQuerySet.update`,
 which call `following` / `following_save` when a counted field may change. They read the rows'
 counters and keys before and after the write, in the write's transaction (the rows locked), and add
-the difference to the tallies — exact, whatever the action, and a write that changes no counter
+the difference to both groupings — exact, whatever the action, and a write that changes no counter
 writes no tally. The counters of a ticket are computed in SQL with the conditions the page counts
 tickets by (`counter_filters`, here beside the tallies), so the two cannot disagree.
 
