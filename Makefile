@@ -23,12 +23,18 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	$(BIN)/yiwang demo
 
-## make test: checks, then the whole suite on SQLite and (when it answers) PostgreSQL
+## make test: checks, then the whole suite on SQLite and (when it answers) PostgreSQL, side by side
 test: $(VENV)/.installed-dev browser check
-	@$(MAKE) --no-print-directory test-sqlite
 	@if [ -n "$$TEST_DATABASE_URL" ] || $(BIN)/python -c "import socket; socket.create_connection(('127.0.0.1', 5432), 2)" 2>/dev/null; then \
-		$(MAKE) --no-print-directory test-postgres && echo "== backends run: sqlite, postgresql =="; \
+		mkdir -p var; \
+		echo "== the SQLite and PostgreSQL suites side by side (a core each); the SQLite log follows =="; \
+		$(MAKE) --no-print-directory test-sqlite > var/test-sqlite.log 2>&1 & lite=$$!; \
+		$(MAKE) --no-print-directory test-postgres; postgres=$$?; \
+		wait $$lite; sqlite=$$?; cat var/test-sqlite.log; \
+		echo "== SQLite: exit $$sqlite, PostgreSQL: exit $$postgres =="; \
+		[ $$sqlite -eq 0 ] && [ $$postgres -eq 0 ] && echo "== backends run: sqlite, postgresql =="; \
 	else \
+		$(MAKE) --no-print-directory test-sqlite && \
 		echo "== backends run: sqlite (PostgreSQL not reachable at 127.0.0.1:5432; set TEST_DATABASE_URL) =="; \
 	fi
 
