@@ -31,7 +31,7 @@ from django.db.models import Case, Count, F, Model, Q, QuerySet, Value, When
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
-from yiwang.hotline.models import DepartmentTally, Ticket, TicketTally
+from yiwang.hotline.models import COUNTED_COLUMNS, DepartmentTally, Ticket, TicketTally
 
 COUNTERS = (
     "total",
@@ -94,24 +94,7 @@ def counter_aggregates(only: Iterable[str] = PLAIN_COUNTERS, *, within: Q | None
 
 
 # The ticket fields a counter or the key reads: a write of any other field leaves the tallies alone.
-COUNTED_FIELDS = frozenset(
-    {
-        "registered_at",
-        "organization",
-        "category",
-        "region",
-        "grid",
-        "kind",
-        "dispatched_at",
-        "signed_on_time",
-        "closed_at",
-        "closed_on_time",
-        "satisfaction",
-        "resolved",
-        "returned_count",
-        "is_repeat",
-    }
-)
+COUNTED_FIELDS = frozenset({"registered_at", *COUNTED_COLUMNS})
 KEY = ("month", "organization_id", "category_id", "region_id", "grid_id", "kind")
 Key = tuple[date, int, int | None, int, int | None, str]
 # Each tally model and the part of KEY it keeps (the same order).
