@@ -86,10 +86,10 @@ sys.path.insert(0, str(ROOT))
 
 from bench.machine import cpu_idle, free_port, wait_idle  # noqa: E402  (the path above first)
 from bench.services_http import (  # noqa: E402
-    HOST,
     BenchError,
     Client,
     concurrent_phase,
+    gunicorn,
     stop_server,
     summary,
     wait_ready,
@@ -469,24 +469,16 @@ def department_head(organization_id: int) -> str:
 
 
 def start_server(port: int, data_dir: str, workers: int, log: Any) -> subprocess.Popen[bytes]:
-    env = dict(SERVER_ENVIRONMENT)
-    env.update(
-        {
-            "DJANGO_SETTINGS_MODULE": SETTINGS,
-            "TEST_DATABASE_URL": DATABASE_URL,
-            "YIWANG_BENCH_DATA_DIR": data_dir,
-            "YIWANG_DATA_DIR": data_dir,
-            "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
-            "LOG_LEVEL": "WARNING",
-        }
+    options = ("--workers", str(workers), "--keep-alive", "30", "--backlog", "128", "--timeout", "120")
+    return gunicorn(
+        port,
+        data_dir,
+        log,
+        settings=SETTINGS,
+        database_url=DATABASE_URL,
+        options=options,
+        environment=dict(SERVER_ENVIRONMENT),
     )
-    command = [
-        str(Path(sys.executable).with_name("gunicorn")),
-        "yiwang.config.wsgi:application",
-        *("--bind", f"{HOST}:{port}", "--workers", str(workers), "--keep-alive", "30"),
-        *("--backlog", "128", "--timeout", "120", "--log-level", "warning", "--chdir", str(ROOT)),
-    ]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 # -- 4. intake ---------------------------------------------------------------------------------

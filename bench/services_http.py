@@ -157,12 +157,23 @@ def seed(item, citizen, rows: int) -> float:
 # -- the server --------------------------------------------------------------------------------
 
 
-def start_server(args, port: int, data_dir: str, log) -> subprocess.Popen:
-    env = dict(os.environ)
+def gunicorn(
+    port: int,
+    data_dir: str,
+    log: Any,
+    *,
+    settings: str,
+    database_url: str,
+    options: Sequence[str],
+    environment: dict[str, str] | None = None,
+) -> subprocess.Popen:
+    """gunicorn serving this checkout on 127.0.0.1:`port` against `database_url`, with the bench
+    settings module and data directory (the benchmarks' one way to start the server)."""
+    env = dict(os.environ if environment is None else environment)
     env.update(
         {
-            "DJANGO_SETTINGS_MODULE": SETTINGS,
-            "TEST_DATABASE_URL": DATABASE_URL,
+            "DJANGO_SETTINGS_MODULE": settings,
+            "TEST_DATABASE_URL": database_url,
             "YIWANG_BENCH_DATA_DIR": data_dir,
             "YIWANG_DATA_DIR": data_dir,
             "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "src")]),
@@ -172,26 +183,22 @@ def start_server(args, port: int, data_dir: str, log) -> subprocess.Popen:
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
         "yiwang.config.wsgi:application",
-        "--bind",
-        f"{HOST}:{port}",
+        *("--bind", f"{HOST}:{port}", *options, "--log-level", "warning", "--chdir", str(ROOT)),
+    ]
+    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def start_server(args, port: int, data_dir: str, log) -> subprocess.Popen:
+    options = (
         "--workers",
         str(args.workers),
         "--worker-class",
         args.worker_class,
         "--threads",
         str(args.threads),
-        "--keep-alive",
-        "30",
-        "--backlog",
-        "128",
-        "--timeout",
-        "60",
-        "--log-level",
-        "warning",
-        "--chdir",
-        str(ROOT),
-    ]
-    return subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    )
+    options += ("--keep-alive", "30", "--backlog", "128", "--timeout", "60")
+    return gunicorn(port, data_dir, log, settings=SETTINGS, database_url=DATABASE_URL, options=options)
 
 
 def wait_ready(server: subprocess.Popen, port: int) -> None:
